@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: MIT
+// trackwatch: the console, with the engine embedded.
+#include "common/logging.h"
+#include "engine/command_line.h"
+#include "engine/engine.h"
+#include "main_window.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QTimer>
+
+#include <cstdio>
+
+using namespace trackwatch;
+using namespace Qt::StringLiterals;
+
+int main(int argc, char* argv[])
+{
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(u"trackwatch"_s);
+    QApplication::setApplicationDisplayName(u"Trackwatch"_s);
+    QApplication::setApplicationVersion(QStringLiteral(TRACKWATCH_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        u"Trackwatch console: live view of the email-tracking engine it embeds."_s);
+    parser.addHelpOption();
+    parser.addVersionOption();
+    core::EngineCommandLine engineOptions(12'000);
+    engineOptions.addTo(parser);
+    const QCommandLineOption screenshot(
+        u"screenshot"_s, u"Render the window to FILE (PNG) after a few updates, then exit."_s,
+        u"file"_s);
+    parser.addOption(screenshot);
+    parser.process(app);
+
+    auto config = engineOptions.read(parser);
+    if (!config) {
+        std::fprintf(stderr, "trackwatch: %s\n", qPrintable(config.error().message));
+        return 2;
+    }
+    core::Engine engine(*config, std::make_shared<core::SystemClock>());
+    ui::MainWindow window(&engine);
+    window.show();
+
+    if (parser.isSet(screenshot)) {
+        const QString file = parser.value(screenshot);
+        int updates = 0;
+        QObject::connect(&engine, &core::Engine::snapshotReady, &window, [&] {
+            if (++updates == 4) {
+                const bool saved = window.grab().save(file, "PNG");
+                std::fprintf(stderr, "trackwatch: %s %s\n", saved ? "wrote" : "could not write",
+                             qPrintable(file));
+                QApplication::exit(saved ? 0 : 1);
+            }
+        });
+        QObject::connect(&engine, &core::Engine::failed, &app, [](const QString& message) {
+            std::fprintf(stderr, "trackwatch: %s\n", qPrintable(message));
+            QApplication::exit(1);
+        });
+    }
+    engine.start();
+    return QApplication::exec();
+}

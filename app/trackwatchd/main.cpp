@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: MIT
+// trackwatchd: the engine headless, for servers.
+#include "common/logging.h"
+#include "engine/command_line.h"
+#include "engine/engine.h"
+#include "storage/database.h"
+#include "storage/migrator.h"
+#include "tracking/ingestion_engine.h"
+#include "tracking/mail_importer.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QTimer>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <unistd.h>
+
+using namespace trackwatch;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void onSignal(int)
+{
+    g_stop = true;
+}
+
+QString summaryLine(const core::IngestionStats& s, qint64 read, qint64 skipped, double seconds)
+{
+    const double perHour = seconds > 0 ? static_cast<double>(s.stored) * 3600.0 / seconds : 0;
+    return u"messages read %1, stored %2, replies matched %3, skipped %4, duplicates %5, "
+           u"auto-replies %6, bounces %7, replies waiting for parent %8, %9 emails/hour "
+           u"(%10 s)"_s.arg(read)
+        .arg(s.stored)
+        .arg(s.repliesMatched + s.lateMatches)
+        .arg(skipped)
+        .arg(s.duplicates)
+        .arg(s.autoReplies)
+        .arg(s.bouncesMatched + s.bouncesPending)
+        .arg(s.repliesPending - s.lateMatches > 0 ? s.repliesPending - s.lateMatches : 0)
+        .arg(qRound64(perHour))
+        .arg(seconds, 0, 'f', 2);
+}
+
+int runImport(const core::EngineConfig& config, const QString& path, const QString& account)
+{
+    auto db = core::Database::open(config.connection);
+    if (!db) {
+        std::fprintf(stderr, "trackwatchd: %s\n", qPrintable(db.error().message));
+        return 1;
+    }
+    core::Migrator migrator(**db);
+    if (auto r = migrator.migrate(); !r) {
+        std::fprintf(stderr, "trackwatchd: %s\n", qPrintable(r.error().message));
+        return 1;
+    }
+    core::SystemClock clock;
+    core::IngestionEngine ingestion(**db, clock, config.ingestion);
+    core::MailImporter importer(ingestion, account);
+    const bool tty = isatty(fileno(stderr)) != 0;
+    QElapsedTimer timer;
+    timer.start();
+    importer.setProgress(
+        [&](const core::ImportProgress& p) {
+            const double pct =
+                p.bytesTotal > 0 ? 100.0 * static_cast<double>(p.bytesDone) / p.bytesTotal : 100;
+            std::fprintf(stderr, "%simporting: %5.1f %%  %lld messages  %s%s",
+                         tty ? "\r\033[K" : "", pct, static_cast<long long>(p.messagesRead),
+                         qPrintable(p.currentFile), tty ? "" : "\n");
+            std::fflush(stderr);
+        },
+        tty ? 200 : 10000);
+    auto stats = importer.importPath(path);
+    if (tty) {
+        std::fprintf(stderr, "\n");
+    }
+    if (!stats) {
+        std::fprintf(stderr, "trackwatchd: import failed: %s (batches committed before the "
+                             "error are kept)\n",
+                     qPrintable(stats.error().message));
+        return 1;
+    }
+    const double seconds = static_cast<double>(timer.nsecsElapsed()) / 1e9;
+    std::printf("import %s into %s (%s ingestion): %s\n", qPrintable(path), qPrintable(account),
+                config.ingestion.batch ? "batch" : "legacy",
+                qPrintable(summaryLine(stats->ingestion, stats->messagesRead, stats->skipped,
+                                       seconds)));
+    for (const QString& reason : stats->skipReasons) {
+        std::printf("  skipped %s\n", qPrintable(reason));
+    }
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char* argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(u"trackwatch"_s);
+    QCoreApplication::setApplicationVersion(QStringLiteral(TRACKWATCH_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        u"Trackwatch engine, headless: imports mail or runs the traffic simulator against a "
+        u"database. Set ENABLE_BATCH_INGESTION=true for batch ingestion."_s);
+    parser.addHelpOption();
+    parser.addVersionOption();
+    core::EngineCommandLine engineOptions(0);
+    engineOptions.addTo(parser);
+    const QCommandLineOption import(u"import"_s,
+                                    u"Import an .eml file, an mbox file or a directory of them."_s,
+                                    u"path"_s);
+    const QCommandLineOption account(
+        u"account"_s, u"The mailbox's own address, for --import: its messages are sent mail."_s,
+        u"address"_s);
+    parser.addOptions({import, account});
+    parser.process(app);
+
+    auto config = engineOptions.read(parser);
+    if (!config) {
+        std::fprintf(stderr, "trackwatchd: %s\n", qPrintable(config.error().message));
+        return 2;
+    }
+    if (parser.isSet(import)) {
+        if (!parser.isSet(account)) {
+            std::fprintf(stderr, "trackwatchd: --import needs --account ADDRESS (the mailbox's "
+                                 "own address)\n");
+            return 2;
+        }
+        const int rc = runImport(*config, parser.value(import), parser.value(account));
+        if (rc != 0 || config->simulateRate <= 0) {
+            return rc;
+        }
+    } else if (config->simulateRate <= 0) {
+        std::fprintf(stderr, "trackwatchd: nothing to do: give --import PATH --account ADDRESS "
+                             "and/or --simulate RATE\n");
+        return 2;
+    }
+
+    std::signal(SIGINT, onSignal);
+    std::signal(SIGTERM, onSignal);
+    core::Engine engine(*config, std::make_shared<core::SystemClock>());
+    core::EngineSnapshot last;
+    QElapsedTimer uptime;
+    uptime.start();
+    QObject::connect(&engine, &core::Engine::failed, &app, [](const QString& message) {
+        std::fprintf(stderr, "trackwatchd: %s\n", qPrintable(message));
+        QCoreApplication::exit(1);
+    });
+    QObject::connect(&engine, &core::Engine::snapshotReady, &app,
+                     [&](const core::EngineSnapshot& s) { last = s; });
+    QTimer report;
+    int ticks = 0;
+    QObject::connect(&report, &QTimer::timeout, &app, [&] {
+        const double seconds = static_cast<double>(uptime.nsecsElapsed()) / 1e9;
+        if (g_stop) {
+            std::printf("trackwatchd stopped: %s\n",
+                        qPrintable(summaryLine(last.total, last.total.read, 0, seconds)));
+            std::fflush(stdout);
+            QCoreApplication::quit();
+        } else if (++ticks % 40 == 0) {
+            std::printf("trackwatchd running: %s\n",
+                        qPrintable(summaryLine(last.total, last.total.read, 0, seconds)));
+            std::fflush(stdout);
+        }
+    });
+    report.start(250);
+    engine.start();
+    return QCoreApplication::exec();
+}

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+#include "common/logging.h"
+
+#include <QDir>
+
+#include <spdlog/sinks/rotating_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+
+#include <mutex>
+#include <vector>
+
+namespace trackwatch::core::logging {
+namespace {
+
+struct Sinks {
+    std::mutex mutex;
+    std::vector<spdlog::sink_ptr> sinks;
+    spdlog::level::level_enum level = spdlog::level::info;
+};
+
+Sinks& shared()
+{
+    static Sinks s;
+    return s;
+}
+
+} // namespace
+
+bool initialize(const QString& logDir, const QString& level)
+{
+    const auto parsed = spdlog::level::from_str(level.toStdString());
+    // from_str answers "off" for anything it does not know; only accept "off" when asked for.
+    const bool valid = parsed != spdlog::level::off || level == QLatin1String("off");
+    Sinks& s = shared();
+    std::lock_guard lock(s.mutex);
+    s.sinks.clear();
+    s.sinks.push_back(std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+    if (!logDir.isEmpty() && QDir().mkpath(logDir)) {
+        const QString file = QDir(logDir).filePath(QStringLiteral("trackwatch.log"));
+        try {
+            s.sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
+                file.toStdString(), 5 * 1024 * 1024, 3));
+        } catch (const spdlog::spdlog_ex&) {
+            // An unwritable log file leaves the terminal sink; not a reason to stop.
+        }
+    }
+    s.level = valid ? parsed : spdlog::level::info;
+    spdlog::drop_all();
+    return valid;
+}
+
+std::shared_ptr<spdlog::logger> get(std::string_view name)
+{
+    const std::string key(name);
+    if (auto existing = spdlog::get(key)) {
+        return existing;
+    }
+    Sinks& s = shared();
+    std::lock_guard lock(s.mutex);
+    if (auto existing = spdlog::get(key)) {
+        return existing;
+    }
+    if (s.sinks.empty()) {
+        s.sinks.push_back(std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+    }
+    auto logger = std::make_shared<spdlog::logger>(key, s.sinks.begin(), s.sinks.end());
+    logger->set_level(s.level);
+    logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ [%n] %v");
+    spdlog::register_logger(logger);
+    return logger;
+}
+
+} // namespace trackwatch::core::logging

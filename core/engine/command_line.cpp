@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+#include "engine/command_line.h"
+
+#include "common/logging.h"
+#include "engine/feature_flags.h"
+
+#include <QDir>
+#include <QStandardPaths>
+
+namespace trackwatch::core {
+
+using namespace Qt::StringLiterals;
+
+EngineCommandLine::EngineCommandLine(double defaultSimulateRate)
+    : m_defaultRate(defaultSimulateRate)
+    , m_db(u"db"_s,
+           u"Database: a SQLite file path or postgresql://user:password@host:port/dbname "
+           u"(default: trackwatch.db in the data directory; env TRACKWATCH_DB)."_s,
+           u"dsn"_s)
+    , m_logLevel(u"log-level"_s, u"trace, debug, info, warn, error or off (default info)."_s,
+                 u"level"_s, u"info"_s)
+    , m_simulate(u"simulate"_s,
+                 u"Run the traffic simulator at RATE sent emails per hour (0: off)."_s, u"rate"_s)
+    , m_seed(u"seed"_s, u"Simulator seed (default 1)."_s, u"n"_s, u"1"_s)
+    , m_accounts(u"accounts"_s, u"Simulated accounts (default 20)."_s, u"n"_s, u"20"_s)
+    , m_batchSize(u"batch-size"_s,
+                  u"Messages per transaction when batch ingestion is on (default 100)."_s, u"n"_s,
+                  u"100"_s)
+    , m_trackingDays(u"tracking-days"_s,
+                     u"Days without a reply after which tracking expires (default 30)."_s,
+                     u"days"_s, u"30"_s)
+{
+}
+
+void EngineCommandLine::addTo(QCommandLineParser& parser) const
+{
+    parser.addOptions({m_db, m_logLevel, m_simulate, m_seed, m_accounts, m_batchSize,
+                       m_trackingDays});
+}
+
+QString EngineCommandLine::dataDirectory()
+{
+    QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    return dir.isEmpty() ? QDir::home().filePath(u".local/share/trackwatch"_s) : dir;
+}
+
+Result<EngineConfig> EngineCommandLine::read(const QCommandLineParser& parser) const
+{
+    auto invalid = [](const QString& what) {
+        return Result<EngineConfig>::failure(ErrorCode::InvalidArgument, what);
+    };
+    if (!logging::initialize(dataDirectory(), parser.value(m_logLevel))) {
+        return invalid(u"--log-level: '%1' is not one of trace, debug, info, warn, error, "
+                       u"critical, off"_s.arg(parser.value(m_logLevel)));
+    }
+    EngineConfig config;
+    QString dsn = parser.value(m_db);
+    if (dsn.isEmpty()) {
+        dsn = qEnvironmentVariable("TRACKWATCH_DB");
+    }
+    if (dsn.isEmpty()) {
+        dsn = ConnectionSpec::defaultSqlitePath();
+    }
+    auto spec = ConnectionSpec::parse(dsn);
+    if (!spec) {
+        return invalid(u"--db: "_s + spec.error().message);
+    }
+    config.connection = *spec;
+
+    bool ok = true;
+    config.simulateRate =
+        parser.isSet(m_simulate) ? parser.value(m_simulate).toDouble(&ok) : m_defaultRate;
+    if (!ok || config.simulateRate < 0 || config.simulateRate > 10'000'000) {
+        return invalid(u"--simulate: '%1' is not a rate from 0 to 10000000 emails per hour"_s.arg(
+            parser.value(m_simulate)));
+    }
+    const auto integer = [&](const QCommandLineOption& option, int low, int high,
+                             int* out) -> bool {
+        bool good = false;
+        const int v = parser.value(option).toInt(&good);
+        if (!good || v < low || v > high) {
+            return false;
+        }
+        *out = v;
+        return true;
+    };
+    int seed = 1;
+    if (!integer(m_seed, 0, std::numeric_limits<int>::max(), &seed)) {
+        return invalid(u"--seed: '%1' is not a non-negative integer"_s.arg(parser.value(m_seed)));
+    }
+    config.simulator.seed = static_cast<std::uint64_t>(seed);
+    if (!integer(m_accounts, 1, 10000, &config.simulator.accounts)) {
+        return invalid(u"--accounts: '%1' is not a number from 1 to 10000"_s.arg(
+            parser.value(m_accounts)));
+    }
+    if (!integer(m_batchSize, 1, 10000, &config.ingestion.batchSize)) {
+        return invalid(u"--batch-size: '%1' is not a number from 1 to 10000"_s.arg(
+            parser.value(m_batchSize)));
+    }
+    if (!integer(m_trackingDays, 1, 3650, &config.ingestion.trackingDays)) {
+        return invalid(u"--tracking-days: '%1' is not a number from 1 to 3650"_s.arg(
+            parser.value(m_trackingDays)));
+    }
+    config.ingestion.batch = FeatureFlags::fromEnvironment(Flag::EnableBatchIngestion);
+    if (config.connection.dialect == Dialect::Sqlite) {
+        config.analyticsIntervalSecs = 60; // cheap on a local file; keeps the rollup fresh
+    }
+    return config;
+}
+
+} // namespace trackwatch::core

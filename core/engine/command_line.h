@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "common/result.h"
+#include "engine/engine.h"
+
+#include <QCommandLineOption>
+#include <QCommandLineParser>
+
+namespace trackwatch::core {
+
+// The options every Trackwatch executable shares (--db, --log-level, the simulator's and
+// ingestion's settings), so the console and the daemon read them the same way.
+class EngineCommandLine {
+public:
+    explicit EngineCommandLine(double defaultSimulateRate);
+
+    void addTo(QCommandLineParser& parser) const;
+
+    // Validates the values and sets up logging (terminal plus the data directory's rotating
+    // file). Errors name the option and what is wrong with it.
+    Result<EngineConfig> read(const QCommandLineParser& parser) const;
+
+    // The data directory: logs and the default SQLite file live here.
+    static QString dataDirectory();
+
+private:
+    double m_defaultRate;
+    QCommandLineOption m_db;
+    QCommandLineOption m_logLevel;
+    QCommandLineOption m_simulate;
+    QCommandLineOption m_seed;
+    QCommandLineOption m_accounts;
+    QCommandLineOption m_batchSize;
+    QCommandLineOption m_trackingDays;
+};
+
+} // namespace trackwatch::core

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: MIT
+#include "engine/engine.h"
+
+#include "common/logging.h"
+#include "storage/database.h"
+#include "storage/migrator.h"
+
+#include <QTimer>
+
+#include <deque>
+
+namespace trackwatch::core {
+namespace detail {
+
+using namespace Qt::StringLiterals;
+
+// Lives on the engine thread and owns everything that touches the database.
+class EngineWorker : public QObject {
+    Q_OBJECT
+public:
+    EngineWorker(EngineConfig config, std::shared_ptr<const Clock> clock)
+        : m_config(std::move(config))
+        , m_clock(std::move(clock))
+        , m_tick(this)
+        , m_maintenance(this)
+        , m_analytics(this)
+    {
+    }
+
+    void initialize()
+    {
+        auto log = logging::get("core.engine");
+        auto db = Database::open(m_config.connection);
+        if (!db) {
+            emit failed(db.error().message);
+            return;
+        }
+        m_db = std::move(db).value();
+        Migrator migrator(*m_db);
+        if (auto applied = migrator.migrate(); !applied) {
+            emit failed(applied.error().message);
+            m_db.reset();
+            return;
+        }
+        m_ingestion = std::make_unique<IngestionEngine>(*m_db, *m_clock, m_config.ingestion);
+        m_snapshot.batchIngestion = m_config.ingestion.batch;
+        m_snapshot.analyticsScheduler = scheduleAnalytics();
+        if (m_config.simulateRate > 0) {
+            m_simulator = std::make_unique<TrafficSimulator>(m_config.simulator, m_clock->now());
+        }
+        refreshCounts();
+
+        m_tick.setInterval(m_config.tickMs);
+        connect(&m_tick, &QTimer::timeout, this, &EngineWorker::tick);
+        m_tick.start();
+        m_maintenance.setInterval(m_config.expiryIntervalSecs * 1000);
+        connect(&m_maintenance, &QTimer::timeout, this, &EngineWorker::expire);
+        m_maintenance.start();
+        if (m_snapshot.analyticsScheduler == u"engine") {
+            m_analytics.setInterval(m_config.analyticsIntervalSecs * 1000);
+            connect(&m_analytics, &QTimer::timeout, this, &EngineWorker::refreshAnalytics);
+            m_analytics.start();
+            refreshAnalytics();
+        }
+        log->info("engine ready on {} (ingestion: {}, analytics refresh: {})",
+                  m_config.connection.redacted(), m_config.ingestion.batch ? "batch" : "legacy",
+                  m_snapshot.analyticsScheduler);
+        emit ready(m_config.connection.redacted());
+        tick();
+    }
+
+    void shutdown()
+    {
+        m_tick.stop();
+        m_maintenance.stop();
+        m_analytics.stop();
+        m_ingestion.reset();
+        m_db.reset();
+    }
+
+signals:
+    void ready(const QString& database);
+    void failed(const QString& message);
+    void snapshotReady(const trackwatch::core::EngineSnapshot& snapshot);
+
+private:
+    QString scheduleAnalytics()
+    {
+        if (m_db->dialect() != Dialect::PostgreSql) {
+            return u"engine"_s;
+        }
+        auto has = m_db->exec(u"SELECT 1 FROM pg_extension WHERE extname = 'pg_cron'"_s);
+        if (!has || !has->next()) {
+            return u"engine"_s;
+        }
+        auto scheduled =
+            m_db->exec(u"SELECT cron.schedule('refresh-analytics-views', '*/10 * * * *', "
+                       u"'SELECT refresh_analytics_views();')"_s);
+        if (!scheduled) {
+            logging::get("core.engine")
+                ->warn("pg_cron is installed but scheduling failed, the engine refreshes: {}",
+                       scheduled.error().message);
+            return u"engine"_s;
+        }
+        return u"pg_cron"_s;
+    }
+
+    void tick()
+    {
+        const QDateTime now = m_clock->now();
+        if (m_simulator) {
+            const QList<Delivery> mail = m_simulator->advanceTo(now, m_config.simulateRate);
+            IngestionStats done;
+            auto r = m_ingestion->ingest(mail, &done);
+            m_snapshot.total += done;
+            if (!r) {
+                logging::get("core.engine")->error("ingestion failed: {}", r.error().message);
+            }
+            m_countsDirty = m_countsDirty || done.read > 0;
+            m_recent.push_back({now, done.stored});
+        }
+        while (!m_recent.empty() && m_recent.front().first.secsTo(now) > 60) {
+            m_recent.pop_front();
+        }
+        qint64 storedRecently = 0;
+        for (const auto& entry : m_recent) {
+            storedRecently += entry.second;
+        }
+        const double span = m_recent.size() > 1
+                                ? std::max<double>(1.0, m_recent.front().first.msecsTo(now) / 1000.0)
+                                : 0;
+        m_snapshot.emailsPerHour = span > 0 ? storedRecently * 3600.0 / span : 0;
+        if (m_countsDirty && ++m_ticksSinceCounts >= 5) {
+            refreshCounts();
+        }
+        m_snapshot.at = now;
+        emit snapshotReady(m_snapshot);
+    }
+
+    void refreshCounts()
+    {
+        auto counts = m_ingestion->repository().statusCounts();
+        if (counts) {
+            m_snapshot.statusCounts = *counts;
+        }
+        m_countsDirty = false;
+        m_ticksSinceCounts = 0;
+    }
+
+    void expire()
+    {
+        if (auto r = m_ingestion->expireOverdue(); !r) {
+            logging::get("core.engine")->error("expiry failed: {}", r.error().message);
+        } else if (*r > 0) {
+            m_countsDirty = true;
+        }
+    }
+
+    void refreshAnalytics()
+    {
+        if (const Status s = m_ingestion->repository().refreshAnalytics(m_clock->now()); !s) {
+            logging::get("core.engine")->error("analytics refresh failed: {}", s.error().message);
+        }
+    }
+
+    EngineConfig m_config;
+    std::shared_ptr<const Clock> m_clock;
+    std::unique_ptr<Database> m_db;
+    std::unique_ptr<IngestionEngine> m_ingestion;
+    std::unique_ptr<TrafficSimulator> m_simulator;
+    QTimer m_tick;
+    QTimer m_maintenance;
+    QTimer m_analytics;
+    EngineSnapshot m_snapshot;
+    std::deque<std::pair<QDateTime, qint64>> m_recent;
+    bool m_countsDirty = false;
+    int m_ticksSinceCounts = 0;
+};
+
+} // namespace detail
+
+Engine::Engine(EngineConfig config, std::shared_ptr<const Clock> clock, QObject* parent)
+    : QObject(parent)
+    , m_config(std::move(config))
+    , m_clock(std::move(clock))
+{
+    qRegisterMetaType<EngineSnapshot>();
+    m_thread.setObjectName(QStringLiteral("trackwatch-engine"));
+}
+
+Engine::~Engine()
+{
+    if (m_worker) {
+        if (m_thread.isRunning()) {
+            QMetaObject::invokeMethod(m_worker, &detail::EngineWorker::shutdown,
+                                      Qt::BlockingQueuedConnection);
+        }
+        m_thread.quit();
+        m_thread.wait();
+        delete m_worker;
+    }
+}
+
+void Engine::start()
+{
+    if (m_worker) {
+        return;
+    }
+    m_worker = new detail::EngineWorker(m_config, m_clock);
+    m_worker->moveToThread(&m_thread);
+    connect(m_worker, &detail::EngineWorker::ready, this, &Engine::ready);
+    connect(m_worker, &detail::EngineWorker::failed, this, &Engine::failed);
+    connect(m_worker, &detail::EngineWorker::snapshotReady, this, &Engine::snapshotReady);
+    connect(&m_thread, &QThread::started, m_worker, &detail::EngineWorker::initialize);
+    m_thread.start();
+}
+
+} // namespace trackwatch::core
+
+#include "engine.moc"

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "common/clock.h"
+#include "storage/connection_spec.h"
+#include "tracking/ingestion_engine.h"
+#include "tracking/traffic_simulator.h"
+
+#include <QDateTime>
+#include <QHash>
+#include <QObject>
+#include <QThread>
+
+#include <memory>
+
+namespace trackwatch::core {
+
+struct EngineConfig {
+    ConnectionSpec connection;
+    double simulateRate = 0;  // simulated sent messages per hour; 0 runs no simulator
+    SimulatorConfig simulator;
+    IngestionOptions ingestion;
+    int tickMs = 1000;                 // simulator step and snapshot period
+    int expiryIntervalSecs = 60;       // how often overdue emails are expired
+    int analyticsIntervalSecs = 600;   // rollup refresh when pg_cron does not schedule it
+};
+
+// What the engine reports once per tick.
+struct EngineSnapshot {
+    QDateTime at;
+    IngestionStats total;               // since the engine started
+    QHash<QString, qint64> statusCounts; // tracked emails per status, whole database
+    double emailsPerHour = 0;           // new tracked emails over the last minute, per hour
+    bool batchIngestion = false;
+    QString analyticsScheduler;         // "pg_cron" or "engine"
+};
+
+namespace detail {
+class EngineWorker;
+}
+
+// The tracking engine on its own thread: opens the database (migrating it), runs the traffic
+// simulator when asked, expires overdue emails and keeps the analytics rollup fresh, and emits
+// a snapshot every tick through a queued signal. Create, connect and destroy it on one thread
+// (normally the UI or main thread); all database work happens on the engine's thread. The
+// destructor stops the thread and waits for it.
+class Engine : public QObject {
+    Q_OBJECT
+public:
+    Engine(EngineConfig config, std::shared_ptr<const Clock> clock, QObject* parent = nullptr);
+    ~Engine() override;
+
+    // Starts the engine thread; ready() or failed() follows.
+    void start();
+
+    const EngineConfig& config() const { return m_config; }
+
+signals:
+    void ready(const QString& database);
+    void failed(const QString& message);
+    void snapshotReady(const trackwatch::core::EngineSnapshot& snapshot);
+
+private:
+    EngineConfig m_config;
+    std::shared_ptr<const Clock> m_clock;
+    QThread m_thread;
+    detail::EngineWorker* m_worker = nullptr;
+};
+
+} // namespace trackwatch::core
+
+Q_DECLARE_METATYPE(trackwatch::core::EngineSnapshot)

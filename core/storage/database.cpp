@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: MIT
+#include "storage/database.h"
+
+#include "common/logging.h"
+
+#include <QAtomicInt>
+#include <QDir>
+#include <QFileInfo>
+#include <QSqlError>
+#include <QThread>
+
+namespace trackwatch::core {
+namespace {
+
+using namespace Qt::StringLiterals;
+
+QString nextConnectionName()
+{
+    static QAtomicInt counter;
+    return u"trackwatch-%1-%2"_s.arg(reinterpret_cast<quintptr>(QThread::currentThreadId()))
+        .arg(counter.fetchAndAddRelaxed(1));
+}
+
+QString firstLine(const QString& sql)
+{
+    const QString trimmed = sql.trimmed();
+    const qsizetype nl = trimmed.indexOf(u'\n');
+    return nl < 0 ? trimmed.left(120) : trimmed.left(std::min<qsizetype>(nl, 120));
+}
+
+} // namespace
+
+Error sqlError(const QSqlQuery& query, const QString& what)
+{
+    const QSqlError e = query.lastError();
+    QString text = e.databaseText().isEmpty() ? e.text() : e.databaseText();
+    return Error{ErrorCode::DatabaseError, u"%1: %2"_s.arg(what, text.trimmed())};
+}
+
+Result<std::unique_ptr<Database>> Database::open(const ConnectionSpec& spec)
+{
+    const QString name = nextConnectionName();
+    const QString driver = spec.dialect == Dialect::Sqlite ? u"QSQLITE"_s : u"QPSQL"_s;
+    if (!QSqlDatabase::isDriverAvailable(driver)) {
+        return Error{ErrorCode::Unavailable,
+                     u"the Qt SQL driver %1 is not installed (Debian: %2)"_s.arg(
+                         driver, spec.dialect == Dialect::Sqlite ? u"libqt6sql6-sqlite"_s
+                                                                 : u"libqt6sql6-psql"_s)};
+    }
+    QString failure;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(driver, name);
+        if (spec.dialect == Dialect::Sqlite) {
+            const QFileInfo file(spec.path);
+            if (!QDir().mkpath(file.absolutePath())) {
+                failure = u"cannot create the directory %1"_s.arg(file.absolutePath());
+            }
+            db.setDatabaseName(spec.path);
+            db.setConnectOptions(u"QSQLITE_BUSY_TIMEOUT=10000"_s);
+        } else {
+            db.setHostName(spec.host);
+            db.setPort(spec.port);
+            db.setDatabaseName(spec.database);
+            db.setUserName(spec.user);
+            db.setPassword(spec.password);
+            QStringList options{u"connect_timeout=5"_s, u"application_name=trackwatch"_s};
+            for (auto it = spec.options.cbegin(); it != spec.options.cend(); ++it) {
+                if (it.key() != u"connect_timeout" && it.key() != u"application_name") {
+                    options << it.key() + u'=' + it.value();
+                }
+            }
+            db.setConnectOptions(options.join(u';'));
+        }
+        if (failure.isEmpty() && !db.open()) {
+            failure = db.lastError().text().trimmed();
+            // libpq never echoes the password, but be certain.
+            if (!spec.password.isEmpty()) {
+                failure.replace(spec.password, u"***"_s);
+            }
+        }
+        if (failure.isEmpty()) {
+            auto database = std::unique_ptr<Database>(new Database(spec, db));
+            if (spec.dialect == Dialect::Sqlite) {
+                for (const char* pragma :
+                     {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+                      "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000"}) {
+                    if (auto r = database->exec(QString::fromLatin1(pragma)); !r) {
+                        return Error{ErrorCode::Unavailable,
+                                     u"cannot use SQLite file %1: %2"_s.arg(spec.path,
+                                                                          r.error().message)};
+                    }
+                }
+            } else {
+                (void)database->exec(u"SET client_min_messages = warning"_s);
+            }
+            return database;
+        }
+    }
+    QSqlDatabase::removeDatabase(name);
+    return Error{ErrorCode::Unavailable,
+                 u"cannot open database %1: %2"_s.arg(spec.redacted(), failure)};
+}
+
+Database::Database(ConnectionSpec spec, QSqlDatabase db)
+    : m_spec(std::move(spec))
+    , m_db(std::move(db))
+{
+}
+
+Database::~Database()
+{
+    const QString name = m_db.connectionName();
+    m_db.close();
+    m_db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(name);
+}
+
+Result<QSqlQuery> Database::exec(const QString& sql, const QVariantList& values)
+{
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);
+    if (values.isEmpty()) {
+        if (!query.exec(sql)) {
+            return sqlError(query, firstLine(sql));
+        }
+        return query;
+    }
+    if (!query.prepare(sql)) {
+        return sqlError(query, firstLine(sql));
+    }
+    for (const QVariant& v : values) {
+        query.addBindValue(v);
+    }
+    if (!query.exec()) {
+        return sqlError(query, firstLine(sql));
+    }
+    return query;
+}
+
+Status Database::transaction(const std::function<Status()>& body)
+{
+    // SQLite: BEGIN IMMEDIATE takes the write lock up front, so a second writer waits on the
+    // busy timeout instead of failing when its read snapshot turns out to be stale.
+    const bool sqlite = m_spec.dialect == Dialect::Sqlite;
+    const auto begin = [&] {
+        return sqlite ? exec(u"BEGIN IMMEDIATE"_s).ok() : m_db.transaction();
+    };
+    if (!begin()) {
+        return Status::failure(ErrorCode::DatabaseError,
+                               u"cannot begin a transaction: "_s + m_db.lastError().text());
+    }
+    Status result = body();
+    if (result.ok()) {
+        const bool committed = sqlite ? exec(u"COMMIT"_s).ok() : m_db.commit();
+        if (committed) {
+            return result;
+        }
+        result = Status::failure(ErrorCode::DatabaseError,
+                                 u"commit failed: "_s + m_db.lastError().text());
+    }
+    if (sqlite) {
+        (void)exec(u"ROLLBACK"_s);
+    } else {
+        m_db.rollback();
+    }
+    return result;
+}
+
+bool Database::ping()
+{
+    QSqlQuery query(m_db);
+    return query.exec(u"SELECT 1"_s) && query.next();
+}
+
+} // namespace trackwatch::core

@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: MIT
+#include "tracking/ingestion_engine.h"
+
+#include "common/logging.h"
+#include "storage/database.h"
+
+#include <QSet>
+
+#include <map>
+#include <optional>
+
+namespace trackwatch::core {
+namespace {
+
+using namespace Qt::StringLiterals;
+
+enum class Role { Sent, Reply, AutoReply, Bounce };
+
+Role roleOf(const Delivery& d)
+{
+    if (d.message.kind == MessageKind::Bounce) {
+        return Role::Bounce;
+    }
+    if (d.message.kind == MessageKind::AutoReply) {
+        return Role::AutoReply;
+    }
+    return d.message.sender.compare(d.account, Qt::CaseInsensitive) == 0 ? Role::Sent
+                                                                          : Role::Reply;
+}
+
+QString conversationKey(const QString& conversationId)
+{
+    return u"conv:"_s + conversationId;
+}
+
+constexpr int kReferencesRank = 100;
+constexpr int kConversationRank = 1000;
+
+// The ids a reply points at, strongest first, with method and rank.
+QList<QPair<QString, QPair<MatchMethod, int>>> replyRefs(const MailMessage& m)
+{
+    QList<QPair<QString, QPair<MatchMethod, int>>> refs;
+    int rank = 0;
+    for (const QString& id : m.inReplyTo) {
+        refs.append({id, {MatchMethod::InReplyTo, rank++}});
+    }
+    rank = kReferencesRank;
+    for (auto it = m.references.crbegin(); it != m.references.crend(); ++it) {
+        refs.append({*it, {MatchMethod::References, rank++}});
+    }
+    if (!m.conversationId.isEmpty()) {
+        refs.append({conversationKey(m.conversationId),
+                     {MatchMethod::Conversation, kConversationRank}});
+    }
+    return refs;
+}
+
+// The newest tracked email of a conversation sent no later than the reply.
+const TrackedRef* conversationTarget(const QList<TrackedRef>& newestFirst,
+                                     const QDateTime& replyTime)
+{
+    for (const TrackedRef& ref : newestFirst) {
+        if (!replyTime.isValid() || ref.sentAt <= replyTime) {
+            return &ref;
+        }
+    }
+    return nullptr;
+}
+
+} // namespace
+
+IngestionStats& IngestionStats::operator+=(const IngestionStats& o)
+{
+    read += o.read;
+    stored += o.stored;
+    duplicates += o.duplicates;
+    repliesMatched += o.repliesMatched;
+    repliesPending += o.repliesPending;
+    repliesUnmatched += o.repliesUnmatched;
+    autoReplies += o.autoReplies;
+    bouncesMatched += o.bouncesMatched;
+    bouncesPending += o.bouncesPending;
+    lateMatches += o.lateMatches;
+    return *this;
+}
+
+IngestionEngine::IngestionEngine(Database& db, const Clock& clock, IngestionOptions options)
+    : m_db(db)
+    , m_clock(clock)
+    , m_options(options)
+    , m_repo(db)
+{
+}
+
+Result<qint64> IngestionEngine::accountId(const QString& address)
+{
+    if (auto it = m_accounts.constFind(address); it != m_accounts.cend()) {
+        return *it;
+    }
+    if (auto it = m_pendingAccounts.constFind(address); it != m_pendingAccounts.cend()) {
+        return *it;
+    }
+    auto id = m_repo.ensureAccount(address);
+    if (id) {
+        (m_options.batch ? m_pendingAccounts : m_accounts).insert(address, *id);
+    }
+    return id;
+}
+
+Result<IngestionStats> IngestionEngine::ingest(const QList<Delivery>& deliveries,
+                                               IngestionStats* done)
+{
+    IngestionStats total;
+    auto finish = [&](Result<IngestionStats> r) {
+        if (done) {
+            *done = total;
+        }
+        return r;
+    };
+    if (!m_options.batch) {
+        for (const Delivery& d : deliveries) {
+            auto one = ingestOne(d);
+            if (!one) {
+                return finish(one.error());
+            }
+            total += *one;
+        }
+        return finish(total);
+    }
+    const qsizetype size = std::max(1, m_options.batchSize);
+    for (qsizetype start = 0; start < deliveries.size(); start += size) {
+        const QList<Delivery> batch = deliveries.mid(start, size);
+        IngestionStats stats;
+        m_pendingAccounts.clear();
+        const Status s = m_db.transaction([&]() -> Status {
+            auto r = ingestBatch(batch);
+            if (!r) {
+                return r.error();
+            }
+            stats = *r;
+            return {};
+        });
+        if (!s) {
+            m_pendingAccounts.clear();
+            return finish(s.error());
+        }
+        m_accounts.insert(m_pendingAccounts);
+        m_pendingAccounts.clear();
+        total += stats;
+    }
+    return finish(total);
+}
+
+Result<IngestionStats> IngestionEngine::ingestBatch(const QList<Delivery>& batch)
+{
+    IngestionStats stats;
+    stats.read = batch.size();
+
+    struct Group {
+        QList<const MailMessage*> sent;
+        QList<const MailMessage*> inbound; // replies, bounces and auto-replies, in order
+    };
+    std::map<QString, Group> groups; // ordered, so statements run in a stable order
+    for (const Delivery& d : batch) {
+        Group& g = groups[d.account.toLower()];
+        (roleOf(d) == Role::Sent ? g.sent : g.inbound).append(&d.message);
+    }
+
+    for (auto& [account, group] : groups) {
+        auto id = accountId(account);
+        if (!id) {
+            return id.error();
+        }
+        // Inbound idempotency first: anything seen before is a duplicate.
+        QStringList inboundIds;
+        for (const MailMessage* m : group.inbound) {
+            inboundIds << m->messageId;
+        }
+        auto fresh = m_repo.recordInbound(*id, inboundIds);
+        if (!fresh) {
+            return fresh.error();
+        }
+        QSet<QString> freshIds(fresh->cbegin(), fresh->cend());
+        QList<const MailMessage*> toMatch;
+        for (const MailMessage* m : group.inbound) {
+            if (!freshIds.remove(m->messageId)) {
+                ++stats.duplicates;
+            } else if (m->kind == MessageKind::AutoReply) {
+                ++stats.autoReplies;
+            } else {
+                toMatch.append(m);
+            }
+        }
+
+        auto inserted = m_repo.insertSent(*id, group.sent, m_clock.now());
+        if (!inserted) {
+            return inserted.error();
+        }
+        stats.stored += inserted->size();
+        stats.duplicates += group.sent.size() - inserted->size();
+        QList<const MailMessage*> landed;
+        for (const MailMessage* m : group.sent) {
+            if (inserted->contains(m->messageId)) {
+                landed.append(m);
+            }
+        }
+        // Sent mail first, so replies in the same batch find their parents.
+        if (const Status s = resolvePending(*id, landed, stats); !s) {
+            return s.error();
+        }
+        if (const Status s = matchInbound(*id, toMatch, stats); !s) {
+            return s.error();
+        }
+    }
+    return stats;
+}
+
+Result<IngestionStats> IngestionEngine::ingestOne(const Delivery& d)
+{
+    IngestionStats stats;
+    stats.read = 1;
+    auto id = accountId(d.account.toLower());
+    if (!id) {
+        return id.error();
+    }
+    const Role role = roleOf(d);
+    if (role == Role::Sent) {
+        auto exists = m_repo.trackedExists(*id, d.message.messageId);
+        if (!exists) {
+            return exists.error();
+        }
+        if (*exists) {
+            ++stats.duplicates;
+            return stats;
+        }
+        auto inserted = m_repo.insertSent(*id, {&d.message}, m_clock.now());
+        if (!inserted) {
+            return inserted.error();
+        }
+        if (inserted->isEmpty()) {
+            ++stats.duplicates; // another engine stored it between our check and insert
+            return stats;
+        }
+        ++stats.stored;
+        if (const Status s = resolvePending(*id, {&d.message}, stats); !s) {
+            return s.error();
+        }
+        return stats;
+    }
+    auto fresh = m_repo.recordInbound(*id, {d.message.messageId});
+    if (!fresh) {
+        return fresh.error();
+    }
+    if (fresh->isEmpty()) {
+        ++stats.duplicates;
+    } else if (role == Role::AutoReply) {
+        ++stats.autoReplies;
+    } else if (const Status s = matchInbound(*id, {&d.message}, stats); !s) {
+        return s.error();
+    }
+    return stats;
+}
+
+Status IngestionEngine::matchInbound(qint64 accountId, const QList<const MailMessage*>& inbound,
+                                     IngestionStats& stats)
+{
+    if (inbound.isEmpty()) {
+        return {};
+    }
+    QStringList ids;
+    QStringList conversations;
+    for (const MailMessage* m : inbound) {
+        if (m->kind == MessageKind::Bounce) {
+            if (!m->bouncedMessageId.isEmpty()) {
+                ids << m->bouncedMessageId;
+            }
+            continue;
+        }
+        ids << m->inReplyTo << m->references;
+        if (!m->conversationId.isEmpty()) {
+            conversations << m->conversationId;
+        }
+    }
+    ids.removeDuplicates();
+    conversations.removeDuplicates();
+    auto byId = m_repo.findByMessageIds(accountId, ids);
+    if (!byId) {
+        return byId.error();
+    }
+    auto byConversationList = m_repo.findByConversations(accountId, conversations);
+    if (!byConversationList) {
+        return byConversationList.error();
+    }
+    QHash<QString, QList<TrackedRef>> byConversation;
+    for (const TrackedRef& ref : *byConversationList) {
+        byConversation[ref.conversationId].append(ref);
+    }
+
+    const QDateTime now = m_clock.now();
+    for (const MailMessage* m : inbound) {
+        if (m->kind == MessageKind::Bounce) {
+            if (auto it = byId->constFind(m->bouncedMessageId); it != byId->cend()) {
+                if (auto r = m_repo.applyBounce(it->id, now); !r) {
+                    return r.error();
+                }
+                ++stats.bouncesMatched;
+            } else if (!m->bouncedMessageId.isEmpty()) {
+                if (const Status s = m_repo.addPending(
+                        accountId, u"bounce"_s, *m,
+                        {{m->bouncedMessageId, {MatchMethod::InReplyTo, 0}}}, now);
+                    !s) {
+                    return s;
+                }
+                ++stats.bouncesPending;
+            } else {
+                ++stats.repliesUnmatched;
+            }
+            continue;
+        }
+        const auto refs = replyRefs(*m);
+        std::optional<TrackedRef> target;
+        MatchMethod method = MatchMethod::InReplyTo;
+        for (const auto& [refId, how] : refs) {
+            if (how.first == MatchMethod::Conversation) {
+                const auto& candidates = byConversation[m->conversationId];
+                if (const TrackedRef* t = conversationTarget(candidates, m->sentAt)) {
+                    target = *t;
+                    method = how.first;
+                }
+                break;
+            }
+            if (auto it = byId->constFind(refId); it != byId->cend()) {
+                target = *it;
+                method = how.first;
+                break;
+            }
+        }
+        if (target) {
+            if (auto r = m_repo.applyReply(target->id, *m, method, now); !r) {
+                return r.error();
+            }
+            ++stats.repliesMatched;
+        } else if (!refs.isEmpty()) {
+            if (const Status s = m_repo.addPending(accountId, u"reply"_s, *m, refs, now); !s) {
+                return s;
+            }
+            ++stats.repliesPending;
+        } else {
+            ++stats.repliesUnmatched;
+        }
+    }
+    return {};
+}
+
+Status IngestionEngine::resolvePending(qint64 accountId, const QList<const MailMessage*>& landed,
+                                       IngestionStats& stats)
+{
+    if (landed.isEmpty()) {
+        return {};
+    }
+    QStringList keys;
+    QHash<QString, const MailMessage*> byId;
+    QHash<QString, QList<const MailMessage*>> byConversation;
+    for (const MailMessage* m : landed) {
+        keys << m->messageId;
+        byId.insert(m->messageId, m);
+        if (!m->conversationId.isEmpty()) {
+            keys << conversationKey(m->conversationId);
+            byConversation[conversationKey(m->conversationId)].append(m);
+        }
+    }
+    keys.removeDuplicates();
+    auto pending = m_repo.pendingFor(accountId, keys);
+    if (!pending) {
+        return pending.error();
+    }
+    if (pending->isEmpty()) {
+        return {};
+    }
+    // Rows come ordered by pending id, then rank: the first usable row of each pending
+    // message is its best match.
+    QList<qint64> resolved;
+    QSet<qint64> handled;
+    QStringList targetIds;
+    struct Match {
+        PendingRef ref;
+        QString targetMessageId;
+    };
+    QList<Match> matches;
+    for (const PendingRef& ref : *pending) {
+        if (handled.contains(ref.pendingId)) {
+            continue;
+        }
+        const MailMessage* target = nullptr;
+        if (ref.method == MatchMethod::Conversation) {
+            for (const MailMessage* m : byConversation.value(ref.refId)) {
+                if ((!ref.receivedAt.isValid() || m->sentAt <= ref.receivedAt) &&
+                    (!target || m->sentAt > target->sentAt)) {
+                    target = m;
+                }
+            }
+        } else {
+            target = byId.value(ref.refId);
+        }
+        if (!target) {
+            continue;
+        }
+        handled.insert(ref.pendingId);
+        matches.append({ref, target->messageId});
+        targetIds << target->messageId;
+    }
+    if (matches.isEmpty()) {
+        return {};
+    }
+    auto rows = m_repo.findByMessageIds(accountId, targetIds);
+    if (!rows) {
+        return rows.error();
+    }
+    const QDateTime now = m_clock.now();
+    for (const Match& match : matches) {
+        const auto it = rows->constFind(match.targetMessageId);
+        if (it == rows->cend()) {
+            continue;
+        }
+        if (match.ref.kind == u"bounce") {
+            if (auto r = m_repo.applyBounce(it->id, now); !r) {
+                return r.error();
+            }
+        } else {
+            MailMessage reply;
+            reply.messageId = match.ref.messageId;
+            reply.sender = match.ref.sender;
+            reply.sentAt = match.ref.receivedAt;
+            if (auto r = m_repo.applyReply(it->id, reply, match.ref.method, now); !r) {
+                return r.error();
+            }
+        }
+        ++stats.lateMatches;
+        resolved << match.ref.pendingId;
+    }
+    return m_repo.deletePending(resolved);
+}
+
+Result<qint64> IngestionEngine::expireOverdue()
+{
+    const QDateTime now = m_clock.now();
+    auto expired = m_repo.expire(now.addDays(-m_options.trackingDays), now);
+    if (expired && *expired > 0) {
+        logging::get("core.ingest")->info("expired {} tracked emails older than {} days",
+                                          *expired, m_options.trackingDays);
+    }
+    return expired;
+}
+
+} // namespace trackwatch::core

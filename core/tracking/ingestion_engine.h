@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "storage/tracked_email_repository.h"
+#include "tracking/mail_message.h"
+
+#include <QHash>
+#include <QList>
+
+namespace trackwatch::core {
+
+class Database;
+
+struct IngestionOptions {
+    bool batch = false;    // the seed's enableBatchIngestion: batches vs row at a time
+    int batchSize = 100;   // messages per transaction on the batch path
+    int trackingDays = 30; // an email still without an answer after this many days expires
+};
+
+// What one ingest call did. Every delivery is counted in exactly one of stored, duplicates,
+// repliesMatched, repliesPending, repliesUnmatched, autoReplies, bouncesMatched,
+// bouncesPending.
+struct IngestionStats {
+    qint64 read = 0;             // deliveries given
+    qint64 stored = 0;           // new tracked emails
+    qint64 duplicates = 0;       // sent or inbound mail ingested before
+    qint64 repliesMatched = 0;   // human replies that reached a tracked email
+    qint64 repliesPending = 0;   // replies kept until the email they answer lands
+    qint64 repliesUnmatched = 0; // inbound mail that answers nothing we could ever track
+    qint64 autoReplies = 0;      // out-of-office and other automatic answers (never replies)
+    qint64 bouncesMatched = 0;   // delivery failures that marked a tracked email bounced
+    qint64 bouncesPending = 0;   // delivery failures kept until their original lands
+    qint64 lateMatches = 0;      // pending replies/bounces resolved when their parent landed
+
+    IngestionStats& operator+=(const IngestionStats& o);
+};
+
+// Stores sent mail as tracked emails and matches inbound mail to it: replies by In-Reply-To,
+// then References (newest first), then conversation id; auto-replies are counted and ignored;
+// bounces mark the original. A reply or bounce that arrives before its parent waits in
+// pending_replies and is applied when the parent lands. Idempotent: ingesting the same
+// message twice changes nothing the second time.
+//
+// Two paths with the same results: the batch path (one transaction and a handful of
+// set-based statements per batch) and the legacy path (row at a time in autocommit, as an
+// ORM would issue it). Lives on its Database's thread. Not thread-safe.
+class IngestionEngine {
+public:
+    IngestionEngine(Database& db, const Clock& clock, IngestionOptions options = {});
+
+    void setOptions(const IngestionOptions& options) { m_options = options; }
+    const IngestionOptions& options() const { return m_options; }
+
+    // Ingests deliveries in order. On the batch path a failed batch is rolled back whole and
+    // the error returned; batches before it stay committed. `done` (optional) receives the
+    // stats of what was committed before an error.
+    Result<IngestionStats> ingest(const QList<Delivery>& deliveries,
+                                  IngestionStats* done = nullptr);
+
+    // Expires active emails sent more than trackingDays ago. Returns how many.
+    Result<qint64> expireOverdue();
+
+    TrackedEmailRepository& repository() { return m_repo; }
+
+private:
+    Result<IngestionStats> ingestBatch(const QList<Delivery>& batch);
+    Result<IngestionStats> ingestOne(const Delivery& delivery);
+    Result<qint64> accountId(const QString& address);
+    Status matchInbound(qint64 accountId, const QList<const MailMessage*>& inbound,
+                        IngestionStats& stats);
+    Status resolvePending(qint64 accountId, const QList<const MailMessage*>& landed,
+                          IngestionStats& stats);
+
+    Database& m_db;
+    const Clock& m_clock;
+    IngestionOptions m_options;
+    TrackedEmailRepository m_repo;
+    QHash<QString, qint64> m_accounts;        // committed account ids
+    QHash<QString, qint64> m_pendingAccounts; // created inside the open transaction
+};
+
+} // namespace trackwatch::core

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "common/result.h"
+#include "tracking/ingestion_engine.h"
+
+#include <QString>
+#include <QStringList>
+
+#include <functional>
+
+namespace trackwatch::core {
+
+struct ImportStats {
+    IngestionStats ingestion;
+    qint64 messagesRead = 0; // messages found in the input, parsed or not
+    qint64 skipped = 0;      // malformed messages, not ingested
+    qint64 files = 0;
+    QStringList skipReasons; // "file:offset: reason", the first 100
+};
+
+struct ImportProgress {
+    qint64 bytesDone = 0;
+    qint64 bytesTotal = 0;
+    qint64 messagesRead = 0;
+    QString currentFile;
+};
+
+// Imports real mail into one account's mailbox: .eml files, directories of them (searched
+// recursively; files that start with "From " are read as mbox), and mbox files. Messages from
+// the account's address are its sent mail; the others are matched as replies, auto-replies or
+// bounces. A malformed message is skipped with a logged reason and counted; the rest of the
+// file is imported. Ingests in chunks, so what was stored before an error stays stored.
+// Lives on its IngestionEngine's thread. Not thread-safe.
+class MailImporter {
+public:
+    using ProgressFn = std::function<void(const ImportProgress&)>;
+
+    MailImporter(IngestionEngine& ingestion, QString accountAddress);
+
+    // Progress is reported at most every `interval` messages.
+    void setProgress(ProgressFn fn, int interval = 1000);
+
+    Result<ImportStats> importPath(const QString& path);
+
+private:
+    Status importFile(const QString& file, ImportStats& stats);
+    Status flush(ImportStats& stats);
+    void add(const QByteArray& raw, const QString& where, ImportStats& stats);
+    void report(const ImportStats& stats, bool force);
+
+    IngestionEngine& m_ingestion;
+    QString m_account;
+    ProgressFn m_progress;
+    int m_interval = 1000;
+    QList<Delivery> m_buffer;
+    ImportProgress m_state;
+    qint64 m_bytesBeforeFile = 0;
+    qint64 m_lastReported = -1;
+};
+
+} // namespace trackwatch::core

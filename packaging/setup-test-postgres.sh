@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Starts the local PostgreSQL 15 cluster and creates the role and database the PostgreSQL test
+# suites use (postgresql://trackwatch:trackwatch@127.0.0.1:5432/trackwatch). Idempotent.
+# Runs as root (CI, containers) or through sudo.
+set -euo pipefail
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+as_postgres() { as_root runuser -u postgres -- "$@"; }
+
+if ! as_root pg_lsclusters -h 2>/dev/null | grep -q '^15 *main'; then
+    as_root pg_createcluster 15 main
+fi
+as_root pg_ctlcluster 15 main start 2>/dev/null || true # exits 2 when already running
+for _ in $(seq 1 60); do
+    pg_isready -h 127.0.0.1 -p 5432 -q && break
+    sleep 1
+done
+pg_isready -h 127.0.0.1 -p 5432
+
+if [ "$(as_postgres psql -tAc "SELECT 1 FROM pg_roles WHERE rolname = 'trackwatch'")" != "1" ]; then
+    as_postgres psql -qc "CREATE ROLE trackwatch LOGIN CREATEDB PASSWORD 'trackwatch'"
+fi
+if [ "$(as_postgres psql -tAc "SELECT 1 FROM pg_database WHERE datname = 'trackwatch'")" != "1" ]; then
+    as_postgres createdb -O trackwatch trackwatch
+fi
+echo "setup-test-postgres: ready at postgresql://trackwatch@127.0.0.1:5432/trackwatch"

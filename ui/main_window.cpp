@@ -11,8 +11,7 @@ namespace trackwatch::ui {
 
 MainWindow::MainWindow(core::Engine* engine, QWidget* parent)
     : QMainWindow(parent)
-    , m_overview(new OverviewPage(this))
-{
+    , m_overview(new OverviewPage(this)) {
     setWindowTitle(tr("Trackwatch"));
     setCentralWidget(m_overview);
     resize(1280, 760);

@@ -14,8 +14,7 @@
 using namespace trackwatch;
 using namespace Qt::StringLiterals;
 
-int main(int argc, char* argv[])
-{
+int main(int argc, char* argv[]) {
     QApplication app(argc, argv);
     QApplication::setApplicationName(u"trackwatch"_s);
     QApplication::setApplicationDisplayName(u"Trackwatch"_s);

@@ -25,30 +25,27 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 
-void onSignal(int)
-{
+void onSignal(int) {
     g_stop = true;
 }
 
-QString summaryLine(const core::IngestionStats& s, qint64 read, qint64 skipped, double seconds)
-{
+QString summaryLine(const core::IngestionStats& s, qint64 read, qint64 skipped, double seconds) {
     const double perHour = seconds > 0 ? static_cast<double>(s.stored) * 3600.0 / seconds : 0;
     return u"messages read %1, stored %2, replies matched %3, skipped %4, duplicates %5, "
            u"auto-replies %6, bounces %7, replies waiting for parent %8, %9 emails/hour "
            u"(%10 s)"_s.arg(read)
-        .arg(s.stored)
-        .arg(s.repliesMatched + s.lateMatches)
-        .arg(skipped)
-        .arg(s.duplicates)
-        .arg(s.autoReplies)
-        .arg(s.bouncesMatched + s.bouncesPending)
-        .arg(s.repliesPending - s.lateMatches > 0 ? s.repliesPending - s.lateMatches : 0)
-        .arg(qRound64(perHour))
-        .arg(seconds, 0, 'f', 2);
+               .arg(s.stored)
+               .arg(s.repliesMatched + s.lateMatches)
+               .arg(skipped)
+               .arg(s.duplicates)
+               .arg(s.autoReplies)
+               .arg(s.bouncesMatched + s.bouncesPending)
+               .arg(s.repliesPending - s.lateMatches > 0 ? s.repliesPending - s.lateMatches : 0)
+               .arg(qRound64(perHour))
+               .arg(seconds, 0, 'f', 2);
 }
 
-int runImport(const core::EngineConfig& config, const QString& path, const QString& account)
-{
+int runImport(const core::EngineConfig& config, const QString& path, const QString& account) {
     auto db = core::Database::open(config.connection);
     if (!db) {
         std::fprintf(stderr, "trackwatchd: %s\n", qPrintable(db.error().message));
@@ -80,16 +77,17 @@ int runImport(const core::EngineConfig& config, const QString& path, const QStri
         std::fprintf(stderr, "\n");
     }
     if (!stats) {
-        std::fprintf(stderr, "trackwatchd: import failed: %s (batches committed before the "
-                             "error are kept)\n",
+        std::fprintf(stderr,
+                     "trackwatchd: import failed: %s (batches committed before the "
+                     "error are kept)\n",
                      qPrintable(stats.error().message));
         return 1;
     }
     const double seconds = static_cast<double>(timer.nsecsElapsed()) / 1e9;
-    std::printf("import %s into %s (%s ingestion): %s\n", qPrintable(path), qPrintable(account),
-                config.ingestion.batch ? "batch" : "legacy",
-                qPrintable(summaryLine(stats->ingestion, stats->messagesRead, stats->skipped,
-                                       seconds)));
+    std::printf(
+        "import %s into %s (%s ingestion): %s\n", qPrintable(path), qPrintable(account),
+        config.ingestion.batch ? "batch" : "legacy",
+        qPrintable(summaryLine(stats->ingestion, stats->messagesRead, stats->skipped, seconds)));
     for (const QString& reason : stats->skipReasons) {
         std::printf("  skipped %s\n", qPrintable(reason));
     }
@@ -98,8 +96,7 @@ int runImport(const core::EngineConfig& config, const QString& path, const QStri
 
 } // namespace
 
-int main(int argc, char* argv[])
-{
+int main(int argc, char* argv[]) {
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(u"trackwatch"_s);
     QCoreApplication::setApplicationVersion(QStringLiteral(TRACKWATCH_VERSION));
@@ -112,9 +109,8 @@ int main(int argc, char* argv[])
     parser.addVersionOption();
     core::EngineCommandLine engineOptions(0);
     engineOptions.addTo(parser);
-    const QCommandLineOption import(u"import"_s,
-                                    u"Import an .eml file, an mbox file or a directory of them."_s,
-                                    u"path"_s);
+    const QCommandLineOption import(
+        u"import"_s, u"Import an .eml file, an mbox file or a directory of them."_s, u"path"_s);
     const QCommandLineOption account(
         u"account"_s, u"The mailbox's own address, for --import: its messages are sent mail."_s,
         u"address"_s);

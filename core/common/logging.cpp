@@ -18,16 +18,14 @@ struct Sinks {
     spdlog::level::level_enum level = spdlog::level::info;
 };
 
-Sinks& shared()
-{
+Sinks& shared() {
     static Sinks s;
     return s;
 }
 
 } // namespace
 
-bool initialize(const QString& logDir, const QString& level)
-{
+bool initialize(const QString& logDir, const QString& level) {
     const auto parsed = spdlog::level::from_str(level.toStdString());
     // from_str answers "off" for anything it does not know; only accept "off" when asked for.
     const bool valid = parsed != spdlog::level::off || level == QLatin1String("off");
@@ -49,8 +47,7 @@ bool initialize(const QString& logDir, const QString& level)
     return valid;
 }
 
-std::shared_ptr<spdlog::logger> get(std::string_view name)
-{
+std::shared_ptr<spdlog::logger> get(std::string_view name) {
     const std::string key(name);
     if (auto existing = spdlog::get(key)) {
         return existing;

@@ -10,11 +10,8 @@
 #include <string_view>
 
 // Lets spdlog format QString directly.
-template <>
-struct fmt::formatter<QString> : fmt::formatter<std::string_view> {
-    template <typename Ctx>
-    auto format(const QString& s, Ctx& ctx) const
-    {
+template <> struct fmt::formatter<QString> : fmt::formatter<std::string_view> {
+    template <typename Ctx> auto format(const QString& s, Ctx& ctx) const {
         const QByteArray utf8 = s.toUtf8();
         return fmt::formatter<std::string_view>::format(
             std::string_view(utf8.constData(), static_cast<size_t>(utf8.size())), ctx);

@@ -14,10 +14,10 @@ namespace trackwatch::core {
 enum class ErrorCode {
     InvalidArgument, // the caller passed something malformed (DSN, flag value, path)
     NotFound,
-    ParseError,      // malformed input data (a message, an mbox, a body)
-    DatabaseError,   // the database refused or failed a statement
-    Unavailable,     // the database or a file could not be reached/opened
-    SchemaTooNew,    // the database was migrated by a newer binary
+    ParseError,    // malformed input data (a message, an mbox, a body)
+    DatabaseError, // the database refused or failed a statement
+    Unavailable,   // the database or a file could not be reached/opened
+    SchemaTooNew,  // the database was migrated by a newer binary
     Conflict,
 };
 
@@ -27,14 +27,14 @@ struct Error {
 };
 
 // A value or an error, in the manner of LevelDB's Status. Cheap to move; not thread-safe.
-template <typename T>
-class [[nodiscard]] Result {
+template <typename T> class [[nodiscard]] Result {
 public:
-    Result(T value) : m_data(std::move(value)) {}
-    Result(Error error) : m_data(std::move(error)) {}
+    Result(T value)
+        : m_data(std::move(value)) {}
+    Result(Error error)
+        : m_data(std::move(error)) {}
 
-    static Result failure(ErrorCode code, QString message)
-    {
+    static Result failure(ErrorCode code, QString message) {
         return Result(Error{code, std::move(message)});
     }
 
@@ -58,14 +58,12 @@ private:
 class [[nodiscard]] Status {
 public:
     Status() = default;
-    Status(Error error) : m_error(std::move(error)) {}
-    static Status failure(ErrorCode code, QString message)
-    {
+    Status(Error error)
+        : m_error(std::move(error)) {}
+    static Status failure(ErrorCode code, QString message) {
         return Status(Error{code, std::move(message)});
     }
-    template <typename T>
-    static Status from(const Result<T>& result)
-    {
+    template <typename T> static Status from(const Result<T>& result) {
         return result.ok() ? Status() : Status(result.error());
     }
 

@@ -28,24 +28,19 @@ EngineCommandLine::EngineCommandLine(double defaultSimulateRate)
                   u"100"_s)
     , m_trackingDays(u"tracking-days"_s,
                      u"Days without a reply after which tracking expires (default 30)."_s,
-                     u"days"_s, u"30"_s)
-{
+                     u"days"_s, u"30"_s) {}
+
+void EngineCommandLine::addTo(QCommandLineParser& parser) const {
+    parser.addOptions(
+        {m_db, m_logLevel, m_simulate, m_seed, m_accounts, m_batchSize, m_trackingDays});
 }
 
-void EngineCommandLine::addTo(QCommandLineParser& parser) const
-{
-    parser.addOptions({m_db, m_logLevel, m_simulate, m_seed, m_accounts, m_batchSize,
-                       m_trackingDays});
-}
-
-QString EngineCommandLine::dataDirectory()
-{
+QString EngineCommandLine::dataDirectory() {
     QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
     return dir.isEmpty() ? QDir::home().filePath(u".local/share/trackwatch"_s) : dir;
 }
 
-Result<EngineConfig> EngineCommandLine::read(const QCommandLineParser& parser) const
-{
+Result<EngineConfig> EngineCommandLine::read(const QCommandLineParser& parser) const {
     auto invalid = [](const QString& what) {
         return Result<EngineConfig>::failure(ErrorCode::InvalidArgument, what);
     };
@@ -90,12 +85,12 @@ Result<EngineConfig> EngineCommandLine::read(const QCommandLineParser& parser) c
     }
     config.simulator.seed = static_cast<std::uint64_t>(seed);
     if (!integer(m_accounts, 1, 10000, &config.simulator.accounts)) {
-        return invalid(u"--accounts: '%1' is not a number from 1 to 10000"_s.arg(
-            parser.value(m_accounts)));
+        return invalid(
+            u"--accounts: '%1' is not a number from 1 to 10000"_s.arg(parser.value(m_accounts)));
     }
     if (!integer(m_batchSize, 1, 10000, &config.ingestion.batchSize)) {
-        return invalid(u"--batch-size: '%1' is not a number from 1 to 10000"_s.arg(
-            parser.value(m_batchSize)));
+        return invalid(
+            u"--batch-size: '%1' is not a number from 1 to 10000"_s.arg(parser.value(m_batchSize)));
     }
     if (!integer(m_trackingDays, 1, 3650, &config.ingestion.trackingDays)) {
         return invalid(u"--tracking-days: '%1' is not a number from 1 to 3650"_s.arg(

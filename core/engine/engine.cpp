@@ -23,12 +23,9 @@ public:
         , m_clock(std::move(clock))
         , m_tick(this)
         , m_maintenance(this)
-        , m_analytics(this)
-    {
-    }
+        , m_analytics(this) {}
 
-    void initialize()
-    {
+    void initialize() {
         auto log = logging::get("core.engine");
         auto db = Database::open(m_config.connection);
         if (!db) {
@@ -69,8 +66,7 @@ public:
         tick();
     }
 
-    void shutdown()
-    {
+    void shutdown() {
         m_tick.stop();
         m_maintenance.stop();
         m_analytics.stop();
@@ -84,8 +80,7 @@ signals:
     void snapshotReady(const trackwatch::core::EngineSnapshot& snapshot);
 
 private:
-    QString scheduleAnalytics()
-    {
+    QString scheduleAnalytics() {
         if (m_db->dialect() != Dialect::PostgreSql) {
             return u"engine"_s;
         }
@@ -105,8 +100,7 @@ private:
         return u"pg_cron"_s;
     }
 
-    void tick()
-    {
+    void tick() {
         const QDateTime now = m_clock->now();
         if (m_simulator) {
             const QList<Delivery> mail = m_simulator->advanceTo(now, m_config.simulateRate);
@@ -126,9 +120,10 @@ private:
         for (const auto& entry : m_recent) {
             storedRecently += entry.second;
         }
-        const double span = m_recent.size() > 1
-                                ? std::max<double>(1.0, m_recent.front().first.msecsTo(now) / 1000.0)
-                                : 0;
+        const double span =
+            m_recent.size() > 1
+                ? std::max<double>(1.0, m_recent.front().first.msecsTo(now) / 1000.0)
+                : 0;
         m_snapshot.emailsPerHour = span > 0 ? storedRecently * 3600.0 / span : 0;
         if (m_countsDirty && ++m_ticksSinceCounts >= 5) {
             refreshCounts();
@@ -137,8 +132,7 @@ private:
         emit snapshotReady(m_snapshot);
     }
 
-    void refreshCounts()
-    {
+    void refreshCounts() {
         auto counts = m_ingestion->repository().statusCounts();
         if (counts) {
             m_snapshot.statusCounts = *counts;
@@ -147,8 +141,7 @@ private:
         m_ticksSinceCounts = 0;
     }
 
-    void expire()
-    {
+    void expire() {
         if (auto r = m_ingestion->expireOverdue(); !r) {
             logging::get("core.engine")->error("expiry failed: {}", r.error().message);
         } else if (*r > 0) {
@@ -156,8 +149,7 @@ private:
         }
     }
 
-    void refreshAnalytics()
-    {
+    void refreshAnalytics() {
         if (const Status s = m_ingestion->repository().refreshAnalytics(m_clock->now()); !s) {
             logging::get("core.engine")->error("analytics refresh failed: {}", s.error().message);
         }
@@ -182,14 +174,12 @@ private:
 Engine::Engine(EngineConfig config, std::shared_ptr<const Clock> clock, QObject* parent)
     : QObject(parent)
     , m_config(std::move(config))
-    , m_clock(std::move(clock))
-{
+    , m_clock(std::move(clock)) {
     qRegisterMetaType<EngineSnapshot>();
     m_thread.setObjectName(QStringLiteral("trackwatch-engine"));
 }
 
-Engine::~Engine()
-{
+Engine::~Engine() {
     if (m_worker) {
         if (m_thread.isRunning()) {
             QMetaObject::invokeMethod(m_worker, &detail::EngineWorker::shutdown,
@@ -201,8 +191,7 @@ Engine::~Engine()
     }
 }
 
-void Engine::start()
-{
+void Engine::start() {
     if (m_worker) {
         return;
     }

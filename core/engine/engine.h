@@ -17,22 +17,22 @@ namespace trackwatch::core {
 
 struct EngineConfig {
     ConnectionSpec connection;
-    double simulateRate = 0;  // simulated sent messages per hour; 0 runs no simulator
+    double simulateRate = 0; // simulated sent messages per hour; 0 runs no simulator
     SimulatorConfig simulator;
     IngestionOptions ingestion;
-    int tickMs = 1000;                 // simulator step and snapshot period
-    int expiryIntervalSecs = 60;       // how often overdue emails are expired
-    int analyticsIntervalSecs = 600;   // rollup refresh when pg_cron does not schedule it
+    int tickMs = 1000;               // simulator step and snapshot period
+    int expiryIntervalSecs = 60;     // how often overdue emails are expired
+    int analyticsIntervalSecs = 600; // rollup refresh when pg_cron does not schedule it
 };
 
 // What the engine reports once per tick.
 struct EngineSnapshot {
     QDateTime at;
-    IngestionStats total;               // since the engine started
+    IngestionStats total;                // since the engine started
     QHash<QString, qint64> statusCounts; // tracked emails per status, whole database
-    double emailsPerHour = 0;           // new tracked emails over the last minute, per hour
+    double emailsPerHour = 0;            // new tracked emails over the last minute, per hour
     bool batchIngestion = false;
-    QString analyticsScheduler;         // "pg_cron" or "engine"
+    QString analyticsScheduler; // "pg_cron" or "engine"
 };
 
 namespace detail {

@@ -33,9 +33,9 @@ class FeatureFlags {
 public:
     static const QList<FlagInfo>& all();
     static const FlagInfo& info(Flag flag);
-    static bool fromEnvironment(Flag flag,
-                                const QProcessEnvironment& env =
-                                    QProcessEnvironment::systemEnvironment());
+    static bool
+    fromEnvironment(Flag flag,
+                    const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment());
 };
 
 } // namespace trackwatch::core

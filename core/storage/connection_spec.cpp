@@ -14,18 +14,15 @@ namespace {
 using namespace Qt::StringLiterals;
 
 // libpq parameters that may ride along; anything else is a typo we refuse.
-const QStringList kPassThroughOptions = {u"sslmode"_s, u"connect_timeout"_s,
-                                         u"application_name"_s, u"sslrootcert"_s,
-                                         u"target_session_attrs"_s};
+const QStringList kPassThroughOptions = {u"sslmode"_s, u"connect_timeout"_s, u"application_name"_s,
+                                         u"sslrootcert"_s, u"target_session_attrs"_s};
 
-Result<ConnectionSpec> fail(const QString& why)
-{
+Result<ConnectionSpec> fail(const QString& why) {
     return Result<ConnectionSpec>::failure(ErrorCode::InvalidArgument,
                                            u"invalid connection string: "_s + why);
 }
 
-Status applyPort(ConnectionSpec& spec, const QString& text)
-{
+Status applyPort(ConnectionSpec& spec, const QString& text) {
     bool ok = false;
     const int port = text.toInt(&ok);
     if (!ok || port < 1 || port > 65535) {
@@ -37,8 +34,7 @@ Status applyPort(ConnectionSpec& spec, const QString& text)
     return {};
 }
 
-Status applyKey(ConnectionSpec& spec, const QString& key, const QString& value)
-{
+Status applyKey(ConnectionSpec& spec, const QString& key, const QString& value) {
     if (key == u"host" || key == u"hostaddr") {
         spec.host = value;
     } else if (key == u"port") {
@@ -58,8 +54,7 @@ Status applyKey(ConnectionSpec& spec, const QString& key, const QString& value)
     return {};
 }
 
-Result<ConnectionSpec> finishPostgres(ConnectionSpec spec)
-{
+Result<ConnectionSpec> finishPostgres(ConnectionSpec spec) {
     if (spec.host.isEmpty()) {
         spec.host = u"localhost"_s;
     }
@@ -72,8 +67,7 @@ Result<ConnectionSpec> finishPostgres(ConnectionSpec spec)
     return spec;
 }
 
-Result<ConnectionSpec> parseUrl(const QString& text)
-{
+Result<ConnectionSpec> parseUrl(const QString& text) {
     // Check the port ourselves first: QUrl only says "invalid" for a bad one.
     static const QRegularExpression authorityRe(u"^[A-Za-z]+://([^/?#]*)"_s);
     const QString hostPort = authorityRe.match(text).captured(1).section(u'@', -1);
@@ -114,8 +108,7 @@ Result<ConnectionSpec> parseUrl(const QString& text)
 
 // host=localhost port=5432 dbname=x user=y password='it''s' -- libpq's keyword form, with
 // single-quoted values in which \' and \\ are escapes.
-Result<ConnectionSpec> parseKeywords(const QString& text)
-{
+Result<ConnectionSpec> parseKeywords(const QString& text) {
     ConnectionSpec spec;
     spec.dialect = Dialect::PostgreSql;
     qsizetype i = 0;
@@ -175,8 +168,7 @@ Result<ConnectionSpec> parseKeywords(const QString& text)
 
 } // namespace
 
-Result<ConnectionSpec> ConnectionSpec::parse(const QString& input)
-{
+Result<ConnectionSpec> ConnectionSpec::parse(const QString& input) {
     const QString text = input.trimmed();
     if (text.isEmpty()) {
         return fail(u"it is empty"_s);
@@ -219,8 +211,7 @@ Result<ConnectionSpec> ConnectionSpec::parse(const QString& input)
     return spec;
 }
 
-QString ConnectionSpec::defaultSqlitePath()
-{
+QString ConnectionSpec::defaultSqlitePath() {
     QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
     if (dir.isEmpty()) {
         dir = QDir::home().filePath(u".local/share/trackwatch"_s);
@@ -228,8 +219,7 @@ QString ConnectionSpec::defaultSqlitePath()
     return QDir(dir).filePath(u"trackwatch.db"_s);
 }
 
-QString ConnectionSpec::redacted() const
-{
+QString ConnectionSpec::redacted() const {
     if (dialect == Dialect::Sqlite) {
         return path;
     }

@@ -6,7 +6,9 @@
 #include <QAtomicInt>
 #include <QDir>
 #include <QFileInfo>
+#include <QSqlDriver>
 #include <QSqlError>
+#include <QSqlField>
 #include <QThread>
 
 namespace trackwatch::core {
@@ -14,15 +16,13 @@ namespace {
 
 using namespace Qt::StringLiterals;
 
-QString nextConnectionName()
-{
+QString nextConnectionName() {
     static QAtomicInt counter;
     return u"trackwatch-%1-%2"_s.arg(reinterpret_cast<quintptr>(QThread::currentThreadId()))
         .arg(counter.fetchAndAddRelaxed(1));
 }
 
-QString firstLine(const QString& sql)
-{
+QString firstLine(const QString& sql) {
     const QString trimmed = sql.trimmed();
     const qsizetype nl = trimmed.indexOf(u'\n');
     return nl < 0 ? trimmed.left(120) : trimmed.left(std::min<qsizetype>(nl, 120));
@@ -30,15 +30,13 @@ QString firstLine(const QString& sql)
 
 } // namespace
 
-Error sqlError(const QSqlQuery& query, const QString& what)
-{
+Error sqlError(const QSqlQuery& query, const QString& what) {
     const QSqlError e = query.lastError();
     QString text = e.databaseText().isEmpty() ? e.text() : e.databaseText();
     return Error{ErrorCode::DatabaseError, u"%1: %2"_s.arg(what, text.trimmed())};
 }
 
-Result<std::unique_ptr<Database>> Database::open(const ConnectionSpec& spec)
-{
+Result<std::unique_ptr<Database>> Database::open(const ConnectionSpec& spec) {
     const QString name = nextConnectionName();
     const QString driver = spec.dialect == Dialect::Sqlite ? u"QSQLITE"_s : u"QPSQL"_s;
     if (!QSqlDatabase::isDriverAvailable(driver)) {
@@ -81,13 +79,11 @@ Result<std::unique_ptr<Database>> Database::open(const ConnectionSpec& spec)
         if (failure.isEmpty()) {
             auto database = std::unique_ptr<Database>(new Database(spec, db));
             if (spec.dialect == Dialect::Sqlite) {
-                for (const char* pragma :
-                     {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
-                      "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000"}) {
+                for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+                                           "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000"}) {
                     if (auto r = database->exec(QString::fromLatin1(pragma)); !r) {
-                        return Error{ErrorCode::Unavailable,
-                                     u"cannot use SQLite file %1: %2"_s.arg(spec.path,
-                                                                          r.error().message)};
+                        return Error{ErrorCode::Unavailable, u"cannot use SQLite file %1: %2"_s.arg(
+                                                                 spec.path, r.error().message)};
                     }
                 }
             } else {
@@ -103,22 +99,32 @@ Result<std::unique_ptr<Database>> Database::open(const ConnectionSpec& spec)
 
 Database::Database(ConnectionSpec spec, QSqlDatabase db)
     : m_spec(std::move(spec))
-    , m_db(std::move(db))
-{
-}
+    , m_db(std::move(db)) {}
 
-Database::~Database()
-{
+Database::~Database() {
     const QString name = m_db.connectionName();
     m_db.close();
     m_db = QSqlDatabase();
     QSqlDatabase::removeDatabase(name);
 }
 
-Result<QSqlQuery> Database::exec(const QString& sql, const QVariantList& values)
-{
+Result<QSqlQuery> Database::exec(const QString& sql, const QVariantList& values) {
     QSqlQuery query(m_db);
     query.setForwardOnly(true);
+    if (!values.isEmpty()) {
+        // QPSQL prepares every statement on the server (PREPARE, EXECUTE, DEALLOCATE: three
+        // round trips) even when it runs once, and QtSql's positional binding costs grow with
+        // the square of the number of values (a 1,000-row insert). Inline the values with the
+        // driver's own escaping instead, as QPSQL's EXECUTE does: one round trip.
+        auto inlined = inlineValues(sql, values);
+        if (!inlined) {
+            return inlined.error();
+        }
+        if (!query.exec(*inlined)) {
+            return sqlError(query, firstLine(sql));
+        }
+        return query;
+    }
     if (values.isEmpty()) {
         if (!query.exec(sql)) {
             return sqlError(query, firstLine(sql));
@@ -137,8 +143,7 @@ Result<QSqlQuery> Database::exec(const QString& sql, const QVariantList& values)
     return query;
 }
 
-Status Database::transaction(const std::function<Status()>& body)
-{
+Status Database::transaction(const std::function<Status()>& body) {
     // SQLite: BEGIN IMMEDIATE takes the write lock up front, so a second writer waits on the
     // busy timeout instead of failing when its read snapshot turns out to be stale.
     const bool sqlite = m_spec.dialect == Dialect::Sqlite;
@@ -166,8 +171,42 @@ Status Database::transaction(const std::function<Status()>& body)
     return result;
 }
 
-bool Database::ping()
-{
+Result<QString> Database::inlineValues(const QString& sql, const QVariantList& values) const {
+    QString out;
+    out.reserve(sql.size() + values.size() * 16);
+    qsizetype next = 0;
+    bool inString = false;
+    for (const QChar c : sql) {
+        if (c == u'\'') {
+            inString = !inString;
+        }
+        if (c != u'?' || inString) {
+            out += c;
+            continue;
+        }
+        if (next >= values.size()) {
+            break;
+        }
+        const QVariant& v = values[next++];
+        const bool null = !v.isValid() || v.isNull() ||
+                          (v.typeId() == QMetaType::QString && v.toString().isNull());
+        if (null) {
+            out += u"NULL"_s;
+        } else {
+            QSqlField field(QString(), v.metaType());
+            field.setValue(v);
+            out += m_db.driver()->formatValue(field);
+        }
+    }
+    if (next != values.size() || sql.count(u'?') < values.size()) {
+        return Error{
+            ErrorCode::InvalidArgument,
+            u"%1: %2 values for its placeholders"_s.arg(firstLine(sql)).arg(values.size())};
+    }
+    return out;
+}
+
+bool Database::ping() {
     QSqlQuery query(m_db);
     return query.exec(u"SELECT 1"_s) && query.next();
 }

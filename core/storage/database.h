@@ -45,6 +45,7 @@ public:
 
 private:
     Database(ConnectionSpec spec, QSqlDatabase db);
+    Result<QString> inlineValues(const QString& sql, const QVariantList& values) const;
     ConnectionSpec m_spec;
     QSqlDatabase m_db;
 };

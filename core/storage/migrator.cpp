@@ -20,15 +20,15 @@ constexpr qint64 kMigrationLockKey = 0x7472616b77617463; // "trakwatc"
 
 } // namespace
 
-Migrator::Migrator(Database& db) : m_db(db) {}
+Migrator::Migrator(Database& db)
+    : m_db(db) {}
 
-QList<Migration> Migrator::available() const
-{
+QList<Migration> Migrator::available() const {
     if (m_override) {
         return *m_override;
     }
-    const QString dir = m_db.dialect() == Dialect::Sqlite ? u":/migrations/sqlite"_s
-                                                          : u":/migrations/postgresql"_s;
+    const QString dir =
+        m_db.dialect() == Dialect::Sqlite ? u":/migrations/sqlite"_s : u":/migrations/postgresql"_s;
     static const QRegularExpression nameRe(u"^(\\d+)_([A-Za-z0-9_]+)\\.sql$"_s);
     QList<Migration> result;
     for (const QString& file : QDir(dir).entryList(QDir::Files, QDir::Name)) {
@@ -47,8 +47,7 @@ QList<Migration> Migrator::available() const
     return result;
 }
 
-Status Migrator::ensureVersionTable()
-{
+Status Migrator::ensureVersionTable() {
     const QString sql = m_db.dialect() == Dialect::Sqlite
                             ? u"CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER "
                               u"PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"_s
@@ -58,8 +57,7 @@ Status Migrator::ensureVersionTable()
     return Status::from(m_db.exec(sql));
 }
 
-Result<int> Migrator::currentVersion()
-{
+Result<int> Migrator::currentVersion() {
     if (const Status s = ensureVersionTable(); !s) {
         return s.error();
     }
@@ -70,8 +68,7 @@ Result<int> Migrator::currentVersion()
     return q->next() ? q->value(0).toInt() : 0;
 }
 
-Result<QList<int>> Migrator::migrate()
-{
+Result<QList<int>> Migrator::migrate() {
     auto log = logging::get("core.storage");
     const QList<Migration> known = available();
     const int newestKnown = known.isEmpty() ? 0 : known.last().version;
@@ -153,8 +150,7 @@ Result<QList<int>> Migrator::migrate()
     return applied;
 }
 
-QStringList Migrator::splitStatements(const QString& script)
-{
+QStringList Migrator::splitStatements(const QString& script) {
     QStringList statements;
     QString current;
     const qsizetype n = script.size();

@@ -15,8 +15,7 @@ namespace {
 
 using namespace Qt::StringLiterals;
 
-QString placeholders(qsizetype n)
-{
+QString placeholders(qsizetype n) {
     QString s;
     s.reserve(n * 3);
     for (qsizetype i = 0; i < n; ++i) {
@@ -25,8 +24,7 @@ QString placeholders(qsizetype n)
     return s;
 }
 
-MatchMethod methodFromName(const QString& name)
-{
+MatchMethod methodFromName(const QString& name) {
     if (name == u"references") {
         return MatchMethod::References;
     }
@@ -37,8 +35,7 @@ MatchMethod methodFromName(const QString& name)
 }
 
 // percentile_cont over sorted values.
-double percentile(const std::vector<double>& sorted, double p)
-{
+double percentile(const std::vector<double>& sorted, double p) {
     if (sorted.empty()) {
         return 0;
     }
@@ -50,8 +47,7 @@ double percentile(const std::vector<double>& sorted, double p)
 
 } // namespace
 
-QString matchMethodName(MatchMethod method)
-{
+QString matchMethodName(MatchMethod method) {
     switch (method) {
     case MatchMethod::InReplyTo:
         return u"in_reply_to"_s;
@@ -63,15 +59,14 @@ QString matchMethodName(MatchMethod method)
     return {};
 }
 
-TrackedEmailRepository::TrackedEmailRepository(Database& db) : m_db(db) {}
+TrackedEmailRepository::TrackedEmailRepository(Database& db)
+    : m_db(db) {}
 
-QString TrackedEmailRepository::timeValue(const QDateTime& t)
-{
+QString TrackedEmailRepository::timeValue(const QDateTime& t) {
     return t.toUTC().toString(u"yyyy-MM-ddTHH:mm:ss.zzz'Z'"_s);
 }
 
-QDateTime TrackedEmailRepository::readTime(const QVariant& v)
-{
+QDateTime TrackedEmailRepository::readTime(const QVariant& v) {
     if (v.isNull()) {
         return {};
     }
@@ -83,8 +78,7 @@ QDateTime TrackedEmailRepository::readTime(const QVariant& v)
 }
 
 Result<QSqlQuery*> TrackedEmailRepository::prepared(std::optional<QSqlQuery>& slot,
-                                                    const QString& sql)
-{
+                                                    const QString& sql) {
     if (!slot) {
         QSqlQuery q(m_db.handle());
         if (!q.prepare(sql)) {
@@ -95,8 +89,7 @@ Result<QSqlQuery*> TrackedEmailRepository::prepared(std::optional<QSqlQuery>& sl
     return &*slot;
 }
 
-Result<std::optional<qint64>> TrackedEmailRepository::findAccount(const QString& address)
-{
+Result<std::optional<qint64>> TrackedEmailRepository::findAccount(const QString& address) {
     auto q = prepared(m_findAccount, u"SELECT id FROM accounts WHERE email_address = ?"_s);
     if (!q) {
         return q.error();
@@ -115,8 +108,7 @@ Result<std::optional<qint64>> TrackedEmailRepository::findAccount(const QString&
 }
 
 Result<qint64> TrackedEmailRepository::ensureAccount(const QString& address,
-                                                     const QString& displayName)
-{
+                                                     const QString& displayName) {
     auto found = findAccount(address);
     if (!found) {
         return found.error();
@@ -124,12 +116,13 @@ Result<qint64> TrackedEmailRepository::ensureAccount(const QString& address,
     if (found->has_value()) {
         return found->value();
     }
-    const QString sql = m_db.dialect() == Dialect::Sqlite
-                            ? u"INSERT INTO accounts (email_address, display_name, created_at) "
-                              u"VALUES (?, COALESCE(?, ''), strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) "
-                              u"ON CONFLICT (email_address) DO NOTHING"_s
-                            : u"INSERT INTO accounts (email_address, display_name) VALUES (?, COALESCE(?, '')) "
-                              u"ON CONFLICT (email_address) DO NOTHING"_s;
+    const QString sql =
+        m_db.dialect() == Dialect::Sqlite
+            ? u"INSERT INTO accounts (email_address, display_name, created_at) "
+              u"VALUES (?, COALESCE(?, ''), strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) "
+              u"ON CONFLICT (email_address) DO NOTHING"_s
+            : u"INSERT INTO accounts (email_address, display_name) VALUES (?, COALESCE(?, '')) "
+              u"ON CONFLICT (email_address) DO NOTHING"_s;
     if (auto r = m_db.exec(sql, {address, displayName}); !r) {
         return r.error();
     }
@@ -143,8 +136,7 @@ Result<qint64> TrackedEmailRepository::ensureAccount(const QString& address,
     return found->value();
 }
 
-Result<bool> TrackedEmailRepository::trackedExists(qint64 accountId, const QString& messageId)
-{
+Result<bool> TrackedEmailRepository::trackedExists(qint64 accountId, const QString& messageId) {
     auto q = m_db.exec(u"SELECT 1 FROM tracked_emails WHERE email_account_id = ? AND "
                        u"internet_message_id = ?"_s,
                        {accountId, messageId});
@@ -154,11 +146,10 @@ Result<bool> TrackedEmailRepository::trackedExists(qint64 accountId, const QStri
     return q->next();
 }
 
-Result<QHash<QString, qint64>>
-TrackedEmailRepository::insertSent(qint64 accountId, const QList<const MailMessage*>& messages,
-                                   const QDateTime& now)
-{
-    QHash<QString, qint64> inserted;
+Result<QHash<MailboxKey, qint64>>
+TrackedEmailRepository::insertSent(const QList<QPair<qint64, const MailMessage*>>& messages,
+                                   const QDateTime& now) {
+    QHash<MailboxKey, qint64> inserted;
     if (messages.isEmpty()) {
         return inserted;
     }
@@ -170,12 +161,14 @@ TrackedEmailRepository::insertSent(qint64 accountId, const QList<const MailMessa
     QVariantList values;
     values.reserve(messages.size() * 12);
     const QString nowText = timeValue(now);
-    QSet<QString> seen;
-    for (const MailMessage* m : messages) {
-        if (seen.contains(m->messageId)) {
-            continue; // the same id twice in one statement would make ON CONFLICT raise
+    QSet<MailboxKey> seen;
+    for (const auto& [accountId, m] : messages) {
+        // The same id twice in one statement would make ON CONFLICT raise.
+        if (const MailboxKey key{accountId, m->messageId}; !seen.contains(key)) {
+            seen.insert(key);
+        } else {
+            continue;
         }
-        seen.insert(m->messageId);
         rows << rowMarks;
         values << accountId << m->messageId
                << (m->conversationId.isEmpty() ? QVariant(QMetaType(QMetaType::QString))
@@ -190,107 +183,112 @@ TrackedEmailRepository::insertSent(qint64 accountId, const QList<const MailMessa
         u"created_at, updated_at) VALUES "_s +
         rows.join(u", "_s) +
         u" ON CONFLICT (email_account_id, internet_message_id) DO NOTHING "
-        u"RETURNING id, internet_message_id"_s;
+        u"RETURNING id, email_account_id, internet_message_id"_s;
     auto q = m_db.exec(sql, values);
     if (!q) {
         return q.error();
     }
     while (q->next()) {
-        inserted.insert(q->value(1).toString(), q->value(0).toLongLong());
+        inserted.insert({q->value(1).toLongLong(), q->value(2).toString()},
+                        q->value(0).toLongLong());
     }
     return inserted;
 }
 
-Result<QHash<QString, TrackedRef>>
-TrackedEmailRepository::findByMessageIds(qint64 accountId, const QStringList& ids)
-{
-    QHash<QString, TrackedRef> found;
-    if (ids.isEmpty()) {
+Result<QHash<MailboxKey, TrackedRef>>
+TrackedEmailRepository::findByMessageIds(const QList<qint64>& accounts, const QStringList& ids) {
+    QHash<MailboxKey, TrackedRef> found;
+    if (ids.isEmpty() || accounts.isEmpty()) {
         return found;
     }
-    QVariantList values{accountId};
+    QVariantList values;
+    for (qint64 a : accounts) {
+        values << a;
+    }
     for (const QString& id : ids) {
         values << id;
     }
-    auto q = m_db.exec(u"SELECT id, internet_message_id, conversation_id, sent_at FROM "
-                       u"tracked_emails WHERE email_account_id = ? AND internet_message_id IN ("_s +
+    auto q = m_db.exec(u"SELECT id, email_account_id, internet_message_id, conversation_id, "
+                       u"sent_at FROM tracked_emails WHERE email_account_id IN ("_s +
+                           placeholders(accounts.size()) + u") AND internet_message_id IN ("_s +
                            placeholders(ids.size()) + u")"_s,
                        values);
     if (!q) {
         return q.error();
     }
     while (q->next()) {
-        TrackedRef ref{q->value(0).toLongLong(), q->value(1).toString(), q->value(2).toString(),
-                       readTime(q->value(3))};
-        found.insert(ref.messageId, ref);
+        TrackedRef ref{q->value(0).toLongLong(), q->value(1).toLongLong(), q->value(2).toString(),
+                       q->value(3).toString(), readTime(q->value(4))};
+        found.insert({ref.accountId, ref.messageId}, ref);
     }
     return found;
 }
 
-Result<QList<TrackedRef>> TrackedEmailRepository::findByConversations(qint64 accountId,
-                                                                      const QStringList& ids)
-{
+Result<QList<TrackedRef>> TrackedEmailRepository::findByConversations(const QList<qint64>& accounts,
+                                                                      const QStringList& ids) {
     QList<TrackedRef> found;
-    if (ids.isEmpty()) {
+    if (ids.isEmpty() || accounts.isEmpty()) {
         return found;
     }
-    QVariantList values{accountId};
+    QVariantList values;
+    for (qint64 a : accounts) {
+        values << a;
+    }
     for (const QString& id : ids) {
         values << id;
     }
-    auto q = m_db.exec(u"SELECT id, internet_message_id, conversation_id, sent_at FROM "
-                       u"tracked_emails WHERE email_account_id = ? AND conversation_id IN ("_s +
+    auto q = m_db.exec(u"SELECT id, email_account_id, internet_message_id, conversation_id, "
+                       u"sent_at FROM tracked_emails WHERE email_account_id IN ("_s +
+                           placeholders(accounts.size()) + u") AND conversation_id IN ("_s +
                            placeholders(ids.size()) + u") ORDER BY sent_at DESC, id DESC"_s,
                        values);
     if (!q) {
         return q.error();
     }
     while (q->next()) {
-        found.append({q->value(0).toLongLong(), q->value(1).toString(), q->value(2).toString(),
-                      readTime(q->value(3))});
+        found.append({q->value(0).toLongLong(), q->value(1).toLongLong(), q->value(2).toString(),
+                      q->value(3).toString(), readTime(q->value(4))});
     }
     return found;
 }
 
-Result<QStringList> TrackedEmailRepository::recordInbound(qint64 accountId,
-                                                          const QStringList& messageIds)
-{
-    QStringList fresh;
-    if (messageIds.isEmpty()) {
+Result<QSet<MailboxKey>> TrackedEmailRepository::recordInbound(const QList<MailboxKey>& messages) {
+    QSet<MailboxKey> fresh;
+    if (messages.isEmpty()) {
         return fresh;
     }
     QVariantList values;
     QStringList rows;
-    QSet<QString> seen;
-    for (const QString& id : messageIds) {
-        if (seen.contains(id)) {
+    QSet<MailboxKey> seen;
+    for (const MailboxKey& key : messages) {
+        if (seen.contains(key)) {
             continue;
         }
-        seen.insert(id);
+        seen.insert(key);
         rows << u"(?, ?)"_s;
-        values << accountId << id;
+        values << key.first << key.second;
     }
     auto q = m_db.exec(u"INSERT INTO inbound_messages (email_account_id, message_id) VALUES "_s +
                            rows.join(u", "_s) +
                            u" ON CONFLICT (email_account_id, message_id) DO NOTHING "
-                           u"RETURNING message_id"_s,
+                           u"RETURNING email_account_id, message_id"_s,
                        values);
     if (!q) {
         return q.error();
     }
     while (q->next()) {
-        fresh << q->value(0).toString();
+        fresh.insert({q->value(0).toLongLong(), q->value(1).toString()});
     }
     return fresh;
 }
 
 Result<bool> TrackedEmailRepository::applyReply(qint64 id, const MailMessage& reply,
-                                                MatchMethod method, const QDateTime& now)
-{
+                                                MatchMethod method, const QDateTime& now) {
     auto q = prepared(
         m_applyReply,
         u"UPDATE tracked_emails SET "
-        u"reply_message_id = CASE WHEN tracking_status = 'active' THEN ? ELSE reply_message_id END, "
+        u"reply_message_id = CASE WHEN tracking_status = 'active' THEN ? ELSE reply_message_id "
+        u"END, "
         u"replied_at = CASE WHEN tracking_status = 'active' THEN ? ELSE replied_at END, "
         u"reply_sender = CASE WHEN tracking_status = 'active' THEN ? ELSE reply_sender END, "
         u"match_method = CASE WHEN tracking_status = 'active' THEN ? ELSE match_method END, "
@@ -319,12 +317,10 @@ Result<bool> TrackedEmailRepository::applyReply(qint64 id, const MailMessage& re
     return changed;
 }
 
-Result<bool> TrackedEmailRepository::applyBounce(qint64 id, const QDateTime& now)
-{
-    auto q = prepared(m_applyBounce,
-                      u"UPDATE tracked_emails SET tracking_status = 'bounced', "
-                      u"status_changed_at = ?, updated_at = ? "
-                      u"WHERE id = ? AND tracking_status = 'active'"_s);
+Result<bool> TrackedEmailRepository::applyBounce(qint64 id, const QDateTime& now) {
+    auto q = prepared(m_applyBounce, u"UPDATE tracked_emails SET tracking_status = 'bounced', "
+                                     u"status_changed_at = ?, updated_at = ? "
+                                     u"WHERE id = ? AND tracking_status = 'active'"_s);
     if (!q) {
         return q.error();
     }
@@ -343,14 +339,13 @@ Result<bool> TrackedEmailRepository::applyBounce(qint64 id, const QDateTime& now
 
 Status TrackedEmailRepository::addPending(
     qint64 accountId, const QString& kind, const MailMessage& message,
-    const QList<QPair<QString, QPair<MatchMethod, int>>>& refs, const QDateTime& now)
-{
-    auto q = m_db.exec(u"INSERT INTO pending_replies (email_account_id, message_id, kind, sender, "
-                       u"received_at, created_at) VALUES (?, ?, ?, COALESCE(?, ''), ?, ?) "
-                       u"ON CONFLICT (email_account_id, message_id, kind) DO NOTHING RETURNING id"_s,
-                       {accountId, message.messageId, kind, message.sender,
-                        timeValue(message.sentAt.isValid() ? message.sentAt : now),
-                        timeValue(now)});
+    const QList<QPair<QString, QPair<MatchMethod, int>>>& refs, const QDateTime& now) {
+    auto q =
+        m_db.exec(u"INSERT INTO pending_replies (email_account_id, message_id, kind, sender, "
+                  u"received_at, created_at) VALUES (?, ?, ?, COALESCE(?, ''), ?, ?) "
+                  u"ON CONFLICT (email_account_id, message_id, kind) DO NOTHING RETURNING id"_s,
+                  {accountId, message.messageId, kind, message.sender,
+                   timeValue(message.sentAt.isValid() ? message.sentAt : now), timeValue(now)});
     if (!q) {
         return q.error();
     }
@@ -380,36 +375,39 @@ Status TrackedEmailRepository::addPending(
                   values));
 }
 
-Result<QList<PendingRef>> TrackedEmailRepository::pendingFor(qint64 accountId,
-                                                             const QStringList& refIds)
-{
+Result<QList<PendingRef>> TrackedEmailRepository::pendingFor(const QList<qint64>& accounts,
+                                                             const QStringList& refIds) {
     QList<PendingRef> found;
-    if (refIds.isEmpty()) {
+    if (refIds.isEmpty() || accounts.isEmpty()) {
         return found;
     }
-    QVariantList values{accountId};
+    QVariantList values;
+    for (qint64 a : accounts) {
+        values << a;
+    }
     for (const QString& id : refIds) {
         values << id;
     }
-    auto q = m_db.exec(
-        u"SELECT p.id, p.kind, p.message_id, p.sender, p.received_at, r.ref_id, r.method, r.rank "
-        u"FROM pending_reply_refs r JOIN pending_replies p ON p.id = r.pending_id "
-        u"WHERE r.email_account_id = ? AND r.ref_id IN ("_s +
-            placeholders(refIds.size()) + u") ORDER BY p.id, r.rank"_s,
-        values);
+    auto q = m_db.exec(u"SELECT p.id, p.email_account_id, p.kind, p.message_id, p.sender, "
+                       u"p.received_at, r.ref_id, r.method, r.rank "
+                       u"FROM pending_reply_refs r JOIN pending_replies p ON p.id = r.pending_id "
+                       u"WHERE r.email_account_id IN ("_s +
+                           placeholders(accounts.size()) + u") AND r.ref_id IN ("_s +
+                           placeholders(refIds.size()) + u") ORDER BY p.id, r.rank"_s,
+                       values);
     if (!q) {
         return q.error();
     }
     while (q->next()) {
-        found.append({q->value(0).toLongLong(), q->value(1).toString(), q->value(2).toString(),
-                      q->value(3).toString(), readTime(q->value(4)), q->value(5).toString(),
-                      methodFromName(q->value(6).toString()), q->value(7).toInt()});
+        found.append({q->value(0).toLongLong(), q->value(1).toLongLong(), q->value(2).toString(),
+                      q->value(3).toString(), q->value(4).toString(), readTime(q->value(5)),
+                      q->value(6).toString(), methodFromName(q->value(7).toString()),
+                      q->value(8).toInt()});
     }
     return found;
 }
 
-Status TrackedEmailRepository::deletePending(const QList<qint64>& pendingIds)
-{
+Status TrackedEmailRepository::deletePending(const QList<qint64>& pendingIds) {
     if (pendingIds.isEmpty()) {
         return {};
     }
@@ -427,8 +425,7 @@ Status TrackedEmailRepository::deletePending(const QList<qint64>& pendingIds)
         m_db.exec(u"DELETE FROM pending_replies WHERE id IN ("_s + in + u")"_s, values));
 }
 
-Result<qint64> TrackedEmailRepository::expire(const QDateTime& cutoff, const QDateTime& now)
-{
+Result<qint64> TrackedEmailRepository::expire(const QDateTime& cutoff, const QDateTime& now) {
     qint64 expired = 0;
     const Status s = m_db.transaction([&]() -> Status {
         const QString nowText = timeValue(now);
@@ -441,14 +438,14 @@ Result<qint64> TrackedEmailRepository::expire(const QDateTime& cutoff, const QDa
         }
         expired = q->numRowsAffected();
         const QString old = u"SELECT id FROM pending_replies WHERE received_at < ?"_s;
-        if (auto r = m_db.exec(u"DELETE FROM pending_reply_refs WHERE pending_id IN ("_s + old +
-                                   u")"_s,
-                               {timeValue(cutoff)});
+        if (auto r =
+                m_db.exec(u"DELETE FROM pending_reply_refs WHERE pending_id IN ("_s + old + u")"_s,
+                          {timeValue(cutoff)});
             !r) {
             return r.error();
         }
-        return Status::from(m_db.exec(u"DELETE FROM pending_replies WHERE received_at < ?"_s,
-                                      {timeValue(cutoff)}));
+        return Status::from(
+            m_db.exec(u"DELETE FROM pending_replies WHERE received_at < ?"_s, {timeValue(cutoff)}));
     });
     if (!s) {
         return s.error();
@@ -456,29 +453,28 @@ Result<qint64> TrackedEmailRepository::expire(const QDateTime& cutoff, const QDa
     return expired;
 }
 
-Status TrackedEmailRepository::refreshAnalytics(const QDateTime& now)
-{
+Status TrackedEmailRepository::refreshAnalytics(const QDateTime& now) {
     if (m_db.dialect() == Dialect::PostgreSql) {
         return Status::from(m_db.exec(u"SELECT refresh_analytics_views()"_s));
     }
     return refreshSqliteRollup(now);
 }
 
-Status TrackedEmailRepository::refreshSqliteRollup(const QDateTime& now)
-{
+Status TrackedEmailRepository::refreshSqliteRollup(const QDateTime& now) {
     return m_db.transaction([&]() -> Status {
-        auto mark = m_db.exec(
-            u"SELECT value FROM engine_state WHERE key = 'analytics_refreshed_at'"_s);
+        auto mark =
+            m_db.exec(u"SELECT value FROM engine_state WHERE key = 'analytics_refreshed_at'"_s);
         if (!mark) {
             return mark.error();
         }
         const QString since = mark->next() ? mark->value(0).toString() : QString();
         mark->finish();
-        auto hours = since.isEmpty()
-                         ? m_db.exec(u"SELECT DISTINCT substr(sent_at, 1, 13) FROM tracked_emails"_s)
-                         : m_db.exec(u"SELECT DISTINCT substr(sent_at, 1, 13) FROM tracked_emails "
-                                     u"WHERE updated_at >= ?"_s,
-                                     {since});
+        auto hours =
+            since.isEmpty()
+                ? m_db.exec(u"SELECT DISTINCT substr(sent_at, 1, 13) FROM tracked_emails"_s)
+                : m_db.exec(u"SELECT DISTINCT substr(sent_at, 1, 13) FROM tracked_emails "
+                            u"WHERE updated_at >= ?"_s,
+                            {since});
         if (!hours) {
             return hours.error();
         }
@@ -549,8 +545,7 @@ Status TrackedEmailRepository::refreshSqliteRollup(const QDateTime& now)
     });
 }
 
-Result<QHash<QString, qint64>> TrackedEmailRepository::statusCounts()
-{
+Result<QHash<QString, qint64>> TrackedEmailRepository::statusCounts() {
     auto q = m_db.exec(
         u"SELECT tracking_status, count(*) FROM tracked_emails GROUP BY tracking_status"_s);
     if (!q) {

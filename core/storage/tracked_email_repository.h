@@ -7,6 +7,7 @@
 #include <QDateTime>
 #include <QHash>
 #include <QList>
+#include <QSet>
 #include <QSqlQuery>
 #include <QString>
 #include <QStringList>
@@ -20,9 +21,13 @@ class Database;
 enum class MatchMethod { InReplyTo, References, Conversation };
 QString matchMethodName(MatchMethod method);
 
+// A message id within one account's mailbox.
+using MailboxKey = QPair<qint64, QString>;
+
 // A tracked email that an inbound message may answer.
 struct TrackedRef {
     qint64 id = 0;
+    qint64 accountId = 0;
     QString messageId;
     QString conversationId;
     QDateTime sentAt;
@@ -31,6 +36,7 @@ struct TrackedRef {
 // One id that a pending (early) reply or bounce points at.
 struct PendingRef {
     qint64 pendingId = 0;
+    qint64 accountId = 0;
     QString kind; // "reply" or "bounce"
     QString messageId;
     QString sender;
@@ -61,20 +67,22 @@ public:
 
     Result<bool> trackedExists(qint64 accountId, const QString& messageId);
 
-    // Inserts the messages as active tracked emails in one statement, skipping those the
-    // account already tracks. Returns message id -> row id of the rows inserted.
-    Result<QHash<QString, qint64>> insertSent(qint64 accountId,
-                                              const QList<const MailMessage*>& messages,
-                                              const QDateTime& now);
+    // Inserts the messages (account id, message) as active tracked emails in one statement,
+    // skipping those their account already tracks. Returns (account, message id) -> row id of
+    // the rows inserted.
+    Result<QHash<MailboxKey, qint64>>
+    insertSent(const QList<QPair<qint64, const MailMessage*>>& messages, const QDateTime& now);
 
-    // Tracked emails of the account with these message ids (message id -> ref).
-    Result<QHash<QString, TrackedRef>> findByMessageIds(qint64 accountId, const QStringList& ids);
+    // Tracked emails with these message ids in these accounts' mailboxes.
+    Result<QHash<MailboxKey, TrackedRef>> findByMessageIds(const QList<qint64>& accounts,
+                                                           const QStringList& ids);
 
-    // Tracked emails of the account in these conversations, newest first.
-    Result<QList<TrackedRef>> findByConversations(qint64 accountId, const QStringList& ids);
+    // Tracked emails in these conversations in these accounts' mailboxes, newest first.
+    Result<QList<TrackedRef>> findByConversations(const QList<qint64>& accounts,
+                                                  const QStringList& ids);
 
-    // Records inbound message ids; returns those not seen before.
-    Result<QStringList> recordInbound(qint64 accountId, const QStringList& messageIds);
+    // Records inbound (account, message id) pairs; returns those not seen before.
+    Result<QSet<MailboxKey>> recordInbound(const QList<MailboxKey>& messages);
 
     // An inbound reply reached tracked email `id`: the first one turns an active email into
     // replied with the reply's fields; every one adds to response_count. False when the id
@@ -88,7 +96,7 @@ public:
     Status addPending(qint64 accountId, const QString& kind, const MailMessage& message,
                       const QList<QPair<QString, QPair<MatchMethod, int>>>& refs,
                       const QDateTime& now);
-    Result<QList<PendingRef>> pendingFor(qint64 accountId, const QStringList& refIds);
+    Result<QList<PendingRef>> pendingFor(const QList<qint64>& accounts, const QStringList& refIds);
     Status deletePending(const QList<qint64>& pendingIds);
 
     // Active emails sent before cutoff become expired; pending messages received before it are

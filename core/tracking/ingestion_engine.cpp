@@ -6,7 +6,6 @@
 
 #include <QSet>
 
-#include <map>
 #include <optional>
 
 namespace trackwatch::core {
@@ -16,20 +15,17 @@ using namespace Qt::StringLiterals;
 
 enum class Role { Sent, Reply, AutoReply, Bounce };
 
-Role roleOf(const Delivery& d)
-{
+Role roleOf(const Delivery& d) {
     if (d.message.kind == MessageKind::Bounce) {
         return Role::Bounce;
     }
     if (d.message.kind == MessageKind::AutoReply) {
         return Role::AutoReply;
     }
-    return d.message.sender.compare(d.account, Qt::CaseInsensitive) == 0 ? Role::Sent
-                                                                          : Role::Reply;
+    return d.message.sender.compare(d.account, Qt::CaseInsensitive) == 0 ? Role::Sent : Role::Reply;
 }
 
-QString conversationKey(const QString& conversationId)
-{
+QString conversationKey(const QString& conversationId) {
     return u"conv:"_s + conversationId;
 }
 
@@ -37,8 +33,7 @@ constexpr int kReferencesRank = 100;
 constexpr int kConversationRank = 1000;
 
 // The ids a reply points at, strongest first, with method and rank.
-QList<QPair<QString, QPair<MatchMethod, int>>> replyRefs(const MailMessage& m)
-{
+QList<QPair<QString, QPair<MatchMethod, int>>> replyRefs(const MailMessage& m) {
     QList<QPair<QString, QPair<MatchMethod, int>>> refs;
     int rank = 0;
     for (const QString& id : m.inReplyTo) {
@@ -49,16 +44,15 @@ QList<QPair<QString, QPair<MatchMethod, int>>> replyRefs(const MailMessage& m)
         refs.append({*it, {MatchMethod::References, rank++}});
     }
     if (!m.conversationId.isEmpty()) {
-        refs.append({conversationKey(m.conversationId),
-                     {MatchMethod::Conversation, kConversationRank}});
+        refs.append(
+            {conversationKey(m.conversationId), {MatchMethod::Conversation, kConversationRank}});
     }
     return refs;
 }
 
 // The newest tracked email of a conversation sent no later than the reply.
 const TrackedRef* conversationTarget(const QList<TrackedRef>& newestFirst,
-                                     const QDateTime& replyTime)
-{
+                                     const QDateTime& replyTime) {
     for (const TrackedRef& ref : newestFirst) {
         if (!replyTime.isValid() || ref.sentAt <= replyTime) {
             return &ref;
@@ -69,8 +63,7 @@ const TrackedRef* conversationTarget(const QList<TrackedRef>& newestFirst,
 
 } // namespace
 
-IngestionStats& IngestionStats::operator+=(const IngestionStats& o)
-{
+IngestionStats& IngestionStats::operator+=(const IngestionStats& o) {
     read += o.read;
     stored += o.stored;
     duplicates += o.duplicates;
@@ -88,12 +81,9 @@ IngestionEngine::IngestionEngine(Database& db, const Clock& clock, IngestionOpti
     : m_db(db)
     , m_clock(clock)
     , m_options(options)
-    , m_repo(db)
-{
-}
+    , m_repo(db) {}
 
-Result<qint64> IngestionEngine::accountId(const QString& address)
-{
+Result<qint64> IngestionEngine::accountId(const QString& address) {
     if (auto it = m_accounts.constFind(address); it != m_accounts.cend()) {
         return *it;
     }
@@ -108,8 +98,7 @@ Result<qint64> IngestionEngine::accountId(const QString& address)
 }
 
 Result<IngestionStats> IngestionEngine::ingest(const QList<Delivery>& deliveries,
-                                               IngestionStats* done)
-{
+                                               IngestionStats* done) {
     IngestionStats total;
     auto finish = [&](Result<IngestionStats> r) {
         if (done) {
@@ -151,72 +140,65 @@ Result<IngestionStats> IngestionEngine::ingest(const QList<Delivery>& deliveries
     return finish(total);
 }
 
-Result<IngestionStats> IngestionEngine::ingestBatch(const QList<Delivery>& batch)
-{
+Result<IngestionStats> IngestionEngine::ingestBatch(const QList<Delivery>& batch) {
+    // A handful of set-based statements for the whole batch, whatever the number of accounts.
     IngestionStats stats;
     stats.read = batch.size();
-
-    struct Group {
-        QList<const MailMessage*> sent;
-        QList<const MailMessage*> inbound; // replies, bounces and auto-replies, in order
-    };
-    std::map<QString, Group> groups; // ordered, so statements run in a stable order
+    QList<Item> sent;
+    QList<Item> inbound; // replies, bounces and auto-replies, in order
+    QList<MailboxKey> inboundKeys;
     for (const Delivery& d : batch) {
-        Group& g = groups[d.account.toLower()];
-        (roleOf(d) == Role::Sent ? g.sent : g.inbound).append(&d.message);
-    }
-
-    for (auto& [account, group] : groups) {
-        auto id = accountId(account);
+        auto id = accountId(d.account.toLower());
         if (!id) {
             return id.error();
         }
-        // Inbound idempotency first: anything seen before is a duplicate.
-        QStringList inboundIds;
-        for (const MailMessage* m : group.inbound) {
-            inboundIds << m->messageId;
+        if (roleOf(d) == Role::Sent) {
+            sent.append({*id, &d.message});
+        } else {
+            inbound.append({*id, &d.message});
+            inboundKeys.append({*id, d.message.messageId});
         }
-        auto fresh = m_repo.recordInbound(*id, inboundIds);
-        if (!fresh) {
-            return fresh.error();
-        }
-        QSet<QString> freshIds(fresh->cbegin(), fresh->cend());
-        QList<const MailMessage*> toMatch;
-        for (const MailMessage* m : group.inbound) {
-            if (!freshIds.remove(m->messageId)) {
-                ++stats.duplicates;
-            } else if (m->kind == MessageKind::AutoReply) {
-                ++stats.autoReplies;
-            } else {
-                toMatch.append(m);
-            }
-        }
+    }
 
-        auto inserted = m_repo.insertSent(*id, group.sent, m_clock.now());
-        if (!inserted) {
-            return inserted.error();
+    // Inbound idempotency first: anything seen before is a duplicate.
+    auto fresh = m_repo.recordInbound(inboundKeys);
+    if (!fresh) {
+        return fresh.error();
+    }
+    QList<Item> toMatch;
+    for (const Item& item : inbound) {
+        if (!fresh->remove({item.first, item.second->messageId})) {
+            ++stats.duplicates;
+        } else if (item.second->kind == MessageKind::AutoReply) {
+            ++stats.autoReplies;
+        } else {
+            toMatch.append(item);
         }
-        stats.stored += inserted->size();
-        stats.duplicates += group.sent.size() - inserted->size();
-        QList<const MailMessage*> landed;
-        for (const MailMessage* m : group.sent) {
-            if (inserted->contains(m->messageId)) {
-                landed.append(m);
-            }
+    }
+
+    auto inserted = m_repo.insertSent(sent, m_clock.now());
+    if (!inserted) {
+        return inserted.error();
+    }
+    stats.stored += inserted->size();
+    stats.duplicates += sent.size() - inserted->size();
+    QList<Item> landed;
+    for (const Item& item : sent) {
+        if (inserted->contains({item.first, item.second->messageId})) {
+            landed.append(item);
         }
-        // Sent mail first, so replies in the same batch find their parents.
-        if (const Status s = resolvePending(*id, landed, stats); !s) {
-            return s.error();
-        }
-        if (const Status s = matchInbound(*id, toMatch, stats); !s) {
-            return s.error();
-        }
+    }
+    // Sent mail first, so replies in the same batch find their parents.
+    if (const Status s = resolvePending(landed, stats); !s) {
+        return s.error();
+    }
+    if (const Status s = matchInbound(toMatch, stats); !s) {
+        return s.error();
     }
     return stats;
 }
 
-Result<IngestionStats> IngestionEngine::ingestOne(const Delivery& d)
-{
+Result<IngestionStats> IngestionEngine::ingestOne(const Delivery& d) {
     IngestionStats stats;
     stats.read = 1;
     auto id = accountId(d.account.toLower());
@@ -233,7 +215,7 @@ Result<IngestionStats> IngestionEngine::ingestOne(const Delivery& d)
             ++stats.duplicates;
             return stats;
         }
-        auto inserted = m_repo.insertSent(*id, {&d.message}, m_clock.now());
+        auto inserted = m_repo.insertSent({{*id, &d.message}}, m_clock.now());
         if (!inserted) {
             return inserted.error();
         }
@@ -242,12 +224,12 @@ Result<IngestionStats> IngestionEngine::ingestOne(const Delivery& d)
             return stats;
         }
         ++stats.stored;
-        if (const Status s = resolvePending(*id, {&d.message}, stats); !s) {
+        if (const Status s = resolvePending({{*id, &d.message}}, stats); !s) {
             return s.error();
         }
         return stats;
     }
-    auto fresh = m_repo.recordInbound(*id, {d.message.messageId});
+    auto fresh = m_repo.recordInbound({{*id, d.message.messageId}});
     if (!fresh) {
         return fresh.error();
     }
@@ -255,21 +237,21 @@ Result<IngestionStats> IngestionEngine::ingestOne(const Delivery& d)
         ++stats.duplicates;
     } else if (role == Role::AutoReply) {
         ++stats.autoReplies;
-    } else if (const Status s = matchInbound(*id, {&d.message}, stats); !s) {
+    } else if (const Status s = matchInbound({{*id, &d.message}}, stats); !s) {
         return s.error();
     }
     return stats;
 }
 
-Status IngestionEngine::matchInbound(qint64 accountId, const QList<const MailMessage*>& inbound,
-                                     IngestionStats& stats)
-{
+Status IngestionEngine::matchInbound(const QList<Item>& inbound, IngestionStats& stats) {
     if (inbound.isEmpty()) {
         return {};
     }
+    QSet<qint64> accountSet;
     QStringList ids;
     QStringList conversations;
-    for (const MailMessage* m : inbound) {
+    for (const auto& [account, m] : inbound) {
+        accountSet.insert(account);
         if (m->kind == MessageKind::Bounce) {
             if (!m->bouncedMessageId.isEmpty()) {
                 ids << m->bouncedMessageId;
@@ -281,32 +263,33 @@ Status IngestionEngine::matchInbound(qint64 accountId, const QList<const MailMes
             conversations << m->conversationId;
         }
     }
+    const QList<qint64> accounts = accountSet.values();
     ids.removeDuplicates();
     conversations.removeDuplicates();
-    auto byId = m_repo.findByMessageIds(accountId, ids);
+    auto byId = m_repo.findByMessageIds(accounts, ids);
     if (!byId) {
         return byId.error();
     }
-    auto byConversationList = m_repo.findByConversations(accountId, conversations);
+    auto byConversationList = m_repo.findByConversations(accounts, conversations);
     if (!byConversationList) {
         return byConversationList.error();
     }
-    QHash<QString, QList<TrackedRef>> byConversation;
+    QHash<MailboxKey, QList<TrackedRef>> byConversation;
     for (const TrackedRef& ref : *byConversationList) {
-        byConversation[ref.conversationId].append(ref);
+        byConversation[{ref.accountId, ref.conversationId}].append(ref);
     }
 
     const QDateTime now = m_clock.now();
-    for (const MailMessage* m : inbound) {
+    for (const auto& [account, m] : inbound) {
         if (m->kind == MessageKind::Bounce) {
-            if (auto it = byId->constFind(m->bouncedMessageId); it != byId->cend()) {
+            if (auto it = byId->constFind({account, m->bouncedMessageId}); it != byId->cend()) {
                 if (auto r = m_repo.applyBounce(it->id, now); !r) {
                     return r.error();
                 }
                 ++stats.bouncesMatched;
             } else if (!m->bouncedMessageId.isEmpty()) {
                 if (const Status s = m_repo.addPending(
-                        accountId, u"bounce"_s, *m,
+                        account, u"bounce"_s, *m,
                         {{m->bouncedMessageId, {MatchMethod::InReplyTo, 0}}}, now);
                     !s) {
                     return s;
@@ -322,14 +305,14 @@ Status IngestionEngine::matchInbound(qint64 accountId, const QList<const MailMes
         MatchMethod method = MatchMethod::InReplyTo;
         for (const auto& [refId, how] : refs) {
             if (how.first == MatchMethod::Conversation) {
-                const auto& candidates = byConversation[m->conversationId];
+                const auto& candidates = byConversation[{account, m->conversationId}];
                 if (const TrackedRef* t = conversationTarget(candidates, m->sentAt)) {
                     target = *t;
                     method = how.first;
                 }
                 break;
             }
-            if (auto it = byId->constFind(refId); it != byId->cend()) {
+            if (auto it = byId->constFind({account, refId}); it != byId->cend()) {
                 target = *it;
                 method = how.first;
                 break;
@@ -341,7 +324,7 @@ Status IngestionEngine::matchInbound(qint64 accountId, const QList<const MailMes
             }
             ++stats.repliesMatched;
         } else if (!refs.isEmpty()) {
-            if (const Status s = m_repo.addPending(accountId, u"reply"_s, *m, refs, now); !s) {
+            if (const Status s = m_repo.addPending(account, u"reply"_s, *m, refs, now); !s) {
                 return s;
             }
             ++stats.repliesPending;
@@ -352,25 +335,27 @@ Status IngestionEngine::matchInbound(qint64 accountId, const QList<const MailMes
     return {};
 }
 
-Status IngestionEngine::resolvePending(qint64 accountId, const QList<const MailMessage*>& landed,
-                                       IngestionStats& stats)
-{
+Status IngestionEngine::resolvePending(const QList<Item>& landed, IngestionStats& stats) {
     if (landed.isEmpty()) {
         return {};
     }
+    QList<qint64> accounts;
     QStringList keys;
-    QHash<QString, const MailMessage*> byId;
-    QHash<QString, QList<const MailMessage*>> byConversation;
-    for (const MailMessage* m : landed) {
+    QHash<MailboxKey, const MailMessage*> byId;
+    QHash<MailboxKey, QList<const MailMessage*>> byConversation;
+    for (const auto& [account, m] : landed) {
+        if (!accounts.contains(account)) {
+            accounts << account;
+        }
         keys << m->messageId;
-        byId.insert(m->messageId, m);
+        byId.insert({account, m->messageId}, m);
         if (!m->conversationId.isEmpty()) {
             keys << conversationKey(m->conversationId);
-            byConversation[conversationKey(m->conversationId)].append(m);
+            byConversation[{account, conversationKey(m->conversationId)}].append(m);
         }
     }
     keys.removeDuplicates();
-    auto pending = m_repo.pendingFor(accountId, keys);
+    auto pending = m_repo.pendingFor(accounts, keys);
     if (!pending) {
         return pending.error();
     }
@@ -379,28 +364,28 @@ Status IngestionEngine::resolvePending(qint64 accountId, const QList<const MailM
     }
     // Rows come ordered by pending id, then rank: the first usable row of each pending
     // message is its best match.
-    QList<qint64> resolved;
-    QSet<qint64> handled;
-    QStringList targetIds;
     struct Match {
         PendingRef ref;
         QString targetMessageId;
     };
     QList<Match> matches;
+    QSet<qint64> handled;
+    QStringList targetIds;
     for (const PendingRef& ref : *pending) {
         if (handled.contains(ref.pendingId)) {
             continue;
         }
         const MailMessage* target = nullptr;
+        const MailboxKey key{ref.accountId, ref.refId};
         if (ref.method == MatchMethod::Conversation) {
-            for (const MailMessage* m : byConversation.value(ref.refId)) {
+            for (const MailMessage* m : byConversation.value(key)) {
                 if ((!ref.receivedAt.isValid() || m->sentAt <= ref.receivedAt) &&
                     (!target || m->sentAt > target->sentAt)) {
                     target = m;
                 }
             }
         } else {
-            target = byId.value(ref.refId);
+            target = byId.value(key);
         }
         if (!target) {
             continue;
@@ -412,13 +397,14 @@ Status IngestionEngine::resolvePending(qint64 accountId, const QList<const MailM
     if (matches.isEmpty()) {
         return {};
     }
-    auto rows = m_repo.findByMessageIds(accountId, targetIds);
+    auto rows = m_repo.findByMessageIds(accounts, targetIds);
     if (!rows) {
         return rows.error();
     }
     const QDateTime now = m_clock.now();
+    QList<qint64> resolved;
     for (const Match& match : matches) {
-        const auto it = rows->constFind(match.targetMessageId);
+        const auto it = rows->constFind({match.ref.accountId, match.targetMessageId});
         if (it == rows->cend()) {
             continue;
         }
@@ -441,13 +427,13 @@ Status IngestionEngine::resolvePending(qint64 accountId, const QList<const MailM
     return m_repo.deletePending(resolved);
 }
 
-Result<qint64> IngestionEngine::expireOverdue()
-{
+Result<qint64> IngestionEngine::expireOverdue() {
     const QDateTime now = m_clock.now();
     auto expired = m_repo.expire(now.addDays(-m_options.trackingDays), now);
     if (expired && *expired > 0) {
-        logging::get("core.ingest")->info("expired {} tracked emails older than {} days",
-                                          *expired, m_options.trackingDays);
+        logging::get("core.ingest")
+            ->info("expired {} tracked emails older than {} days", *expired,
+                   m_options.trackingDays);
     }
     return expired;
 }

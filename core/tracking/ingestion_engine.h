@@ -68,10 +68,9 @@ private:
     Result<IngestionStats> ingestBatch(const QList<Delivery>& batch);
     Result<IngestionStats> ingestOne(const Delivery& delivery);
     Result<qint64> accountId(const QString& address);
-    Status matchInbound(qint64 accountId, const QList<const MailMessage*>& inbound,
-                        IngestionStats& stats);
-    Status resolvePending(qint64 accountId, const QList<const MailMessage*>& landed,
-                          IngestionStats& stats);
+    using Item = QPair<qint64, const MailMessage*>; // account id, message
+    Status matchInbound(const QList<Item>& inbound, IngestionStats& stats);
+    Status resolvePending(const QList<Item>& landed, IngestionStats& stats);
 
     Database& m_db;
     const Clock& m_clock;

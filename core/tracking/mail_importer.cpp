@@ -25,18 +25,14 @@ constexpr qsizetype kChunk = 2000;
 
 MailImporter::MailImporter(IngestionEngine& ingestion, QString accountAddress)
     : m_ingestion(ingestion)
-    , m_account(accountAddress.trimmed().toLower())
-{
-}
+    , m_account(accountAddress.trimmed().toLower()) {}
 
-void MailImporter::setProgress(ProgressFn fn, int interval)
-{
+void MailImporter::setProgress(ProgressFn fn, int interval) {
     m_progress = std::move(fn);
     m_interval = std::max(1, interval);
 }
 
-Result<ImportStats> MailImporter::importPath(const QString& path)
-{
+Result<ImportStats> MailImporter::importPath(const QString& path) {
     ImportStats stats;
     if (!m_account.contains(u'@')) {
         return Error{ErrorCode::InvalidArgument,
@@ -75,8 +71,7 @@ Result<ImportStats> MailImporter::importPath(const QString& path)
     return stats;
 }
 
-Status MailImporter::importFile(const QString& file, ImportStats& stats)
-{
+Status MailImporter::importFile(const QString& file, ImportStats& stats) {
     QFile f(file);
     if (!f.open(QIODevice::ReadOnly)) {
         return Status::failure(ErrorCode::Unavailable,
@@ -113,8 +108,7 @@ Status MailImporter::importFile(const QString& file, ImportStats& stats)
     return {};
 }
 
-void MailImporter::add(const QByteArray& raw, const QString& where, ImportStats& stats)
-{
+void MailImporter::add(const QByteArray& raw, const QString& where, ImportStats& stats) {
     ++stats.messagesRead;
     ++m_state.messagesRead;
     auto parsed = MailParser::parse(raw);
@@ -130,8 +124,7 @@ void MailImporter::add(const QByteArray& raw, const QString& where, ImportStats&
     m_buffer.append({m_account, std::move(parsed).value()});
 }
 
-Status MailImporter::flush(ImportStats& stats)
-{
+Status MailImporter::flush(ImportStats& stats) {
     if (m_buffer.isEmpty()) {
         return {};
     }
@@ -145,8 +138,7 @@ Status MailImporter::flush(ImportStats& stats)
     return {};
 }
 
-void MailImporter::report(const ImportStats& stats, bool force)
-{
+void MailImporter::report(const ImportStats& stats, bool force) {
     if (!m_progress) {
         return;
     }

@@ -22,16 +22,16 @@ enum class MessageKind {
 // part are different messages.
 struct MailMessage {
     QString messageId;
-    QString conversationId;      // optional: Graph conversationId / Outlook Thread-Index
-    QStringList inReplyTo;       // normalized ids, in header order
-    QStringList references;      // normalized ids, oldest first
-    QString subject;             // decoded (RFC 2047), unfolded
-    QString sender;              // address only, lower-cased
-    QString senderName;          // display name, decoded
-    QStringList recipients;      // To and Cc addresses, lower-cased, in order, no duplicates
-    QDateTime sentAt;            // UTC; invalid when the message had no usable Date
+    QString conversationId; // optional: Graph conversationId / Outlook Thread-Index
+    QStringList inReplyTo;  // normalized ids, in header order
+    QStringList references; // normalized ids, oldest first
+    QString subject;        // decoded (RFC 2047), unfolded
+    QString sender;         // address only, lower-cased
+    QString senderName;     // display name, decoded
+    QStringList recipients; // To and Cc addresses, lower-cased, in order, no duplicates
+    QDateTime sentAt;       // UTC; invalid when the message had no usable Date
     MessageKind kind = MessageKind::Normal;
-    QString bouncedMessageId;    // Bounce only: the original's id, from the attached headers
+    QString bouncedMessageId;      // Bounce only: the original's id, from the attached headers
     QStringList bouncedRecipients; // Bounce only: the failed recipients, when named
 };
 

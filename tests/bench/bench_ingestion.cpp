@@ -30,8 +30,7 @@ namespace {
 const QDateTime kT0 = QDateTime(QDate(2026, 11, 2), QTime(9, 0), Qt::UTC);
 constexpr int kAccounts = 20;
 
-QList<Delivery> makeMail(int rows)
-{
+QList<Delivery> makeMail(int rows) {
     QList<Delivery> list;
     list.reserve(rows);
     for (int i = 0; i < rows; ++i) {
@@ -59,8 +58,7 @@ struct Measurement {
 using Setup = std::function<std::unique_ptr<Database>()>;
 
 Measurement viaEngine(const QString& name, const Setup& setup, const QList<Delivery>& mail,
-                      bool batch, int batchSize)
-{
+                      bool batch, int batchSize) {
     auto db = setup();
     SystemClock clock;
     IngestionEngine engine(*db, clock, {batch, batchSize, 30});
@@ -81,8 +79,7 @@ Measurement viaEngine(const QString& name, const Setup& setup, const QList<Deliv
 }
 
 // The rows exactly as the engine stores them, as one text-format COPY stream.
-QByteArray copyText(const QList<Delivery>& mail, const QHash<QString, qint64>& accounts)
-{
+QByteArray copyText(const QList<Delivery>& mail, const QHash<QString, qint64>& accounts) {
     auto esc = [](QString v) {
         v.replace(u'\\', u"\\\\"_s).replace(u'\t', u"\\t"_s).replace(u'\n', u"\\n"_s);
         return v;
@@ -92,18 +89,23 @@ QByteArray copyText(const QList<Delivery>& mail, const QHash<QString, qint64>& a
     const QString now = TrackedEmailRepository::timeValue(QDateTime::currentDateTimeUtc());
     for (const Delivery& d : mail) {
         const MailMessage& m = d.message;
-        const QStringList cols = {QString::number(accounts.value(d.account)), esc(m.messageId),
-                                  esc(m.conversationId), esc(m.subject), esc(m.subject),
-                                  esc(m.sender), esc(m.recipients.join(u", ")),
-                                  TrackedEmailRepository::timeValue(m.sentAt), now, now};
+        const QStringList cols = {QString::number(accounts.value(d.account)),
+                                  esc(m.messageId),
+                                  esc(m.conversationId),
+                                  esc(m.subject),
+                                  esc(m.subject),
+                                  esc(m.sender),
+                                  esc(m.recipients.join(u", ")),
+                                  TrackedEmailRepository::timeValue(m.sentAt),
+                                  now,
+                                  now};
         out += cols.join(u'\t').toUtf8();
         out += '\n';
     }
     return out;
 }
 
-Measurement pgCopy(const Setup& setup, const QList<Delivery>& mail)
-{
+Measurement pgCopy(const Setup& setup, const QList<Delivery>& mail) {
     auto db = setup();
     TrackedEmailRepository repo(*db);
     QHash<QString, qint64> accounts;
@@ -138,8 +140,7 @@ Measurement pgCopy(const Setup& setup, const QList<Delivery>& mail)
     return {u"raw COPY (baseline)"_s, mail.size(), static_cast<double>(timer.nsecsElapsed()) / 1e9};
 }
 
-Measurement sqliteBulk(const Setup& setup, const QList<Delivery>& mail)
-{
+Measurement sqliteBulk(const Setup& setup, const QList<Delivery>& mail) {
     auto db = setup();
     TrackedEmailRepository repo(*db);
     QHash<QString, qint64> accounts;
@@ -151,18 +152,25 @@ Measurement sqliteBulk(const Setup& setup, const QList<Delivery>& mail)
     timer.start();
     const Status s = db->transaction([&]() -> Status {
         QSqlQuery q(db->handle());
-        if (!q.prepare(u"INSERT INTO tracked_emails (email_account_id, internet_message_id, "
-                       u"conversation_id, subject, subject_normalized, sender, recipients, "
-                       u"sent_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"_s)) {
+        if (!q.prepare(
+                u"INSERT INTO tracked_emails (email_account_id, internet_message_id, "
+                u"conversation_id, subject, subject_normalized, sender, recipients, "
+                u"sent_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"_s)) {
             return sqlError(q, u"prepare"_s);
         }
         const QString now = TrackedEmailRepository::timeValue(QDateTime::currentDateTimeUtc());
         for (const Delivery& d : mail) {
             const MailMessage& m = d.message;
-            const QVariantList values = {accounts.value(d.account), m.messageId, m.conversationId,
-                                         m.subject, m.subject, m.sender,
+            const QVariantList values = {accounts.value(d.account),
+                                         m.messageId,
+                                         m.conversationId,
+                                         m.subject,
+                                         m.subject,
+                                         m.sender,
                                          m.recipients.join(u", "),
-                                         TrackedEmailRepository::timeValue(m.sentAt), now, now};
+                                         TrackedEmailRepository::timeValue(m.sentAt),
+                                         now,
+                                         now};
             for (int i = 0; i < values.size(); ++i) {
                 q.bindValue(i, values[i]);
             }
@@ -180,12 +188,10 @@ Measurement sqliteBulk(const Setup& setup, const QList<Delivery>& mail)
             static_cast<double>(timer.nsecsElapsed()) / 1e9};
 }
 
-void report(const QString& title, const QList<Measurement>& results)
-{
+void report(const QString& title, const QList<Measurement>& results) {
     const Measurement& baseline = results.last();
     std::printf("\n%s\n", qPrintable(title));
-    std::printf("  %-46s %9s %9s %14s %10s\n", "path", "rows", "seconds", "emails/hour",
-                "vs base");
+    std::printf("  %-46s %9s %9s %14s %10s\n", "path", "rows", "seconds", "emails/hour", "vs base");
     for (const Measurement& m : results) {
         std::printf("  %-46s %9lld %9.3f %14.0f %9.1f%%\n", qPrintable(m.name),
                     static_cast<long long>(m.rows), m.seconds, m.perHour(),
@@ -198,8 +204,7 @@ void report(const QString& title, const QList<Measurement>& results)
 
 } // namespace
 
-int main(int argc, char* argv[])
-{
+int main(int argc, char* argv[]) {
     QCoreApplication app(argc, argv);
     QCommandLineParser parser;
     parser.addHelpOption();

@@ -13,8 +13,7 @@ Q_DECLARE_METATYPE(trackwatch::core::Dialect)
 class TestConnectionSpec : public QObject {
     Q_OBJECT
 private slots:
-    void parsesValidStrings_data()
-    {
+    void parsesValidStrings_data() {
         QTest::addColumn<QString>("text");
         QTest::addColumn<Dialect>("dialect");
         QTest::addColumn<QString>("host");
@@ -41,13 +40,12 @@ private slots:
         QTest::newRow("keywords, spaces around =")
             << u"host = localhost  dbname = d user= u"_s << Dialect::PostgreSql << u"localhost"_s
             << 5432 << u"d"_s << u"u"_s << QString();
-        QTest::newRow("url with sslmode") << u"postgresql://u@h:1/d?sslmode=disable"_s
-                                          << Dialect::PostgreSql << u"h"_s << 1 << u"d"_s << u"u"_s
-                                          << QString();
+        QTest::newRow("url with sslmode")
+            << u"postgresql://u@h:1/d?sslmode=disable"_s << Dialect::PostgreSql << u"h"_s << 1
+            << u"d"_s << u"u"_s << QString();
     }
 
-    void parsesValidStrings()
-    {
+    void parsesValidStrings() {
         QFETCH(QString, text);
         QFETCH(Dialect, dialect);
         QFETCH(QString, host);
@@ -66,8 +64,7 @@ private slots:
         QVERIFY(password.isEmpty() || !spec->redacted().contains(password));
     }
 
-    void sqlitePaths()
-    {
+    void sqlitePaths() {
         QTemporaryDir dir;
         const QString file = dir.filePath(u"a.db"_s);
         for (const QString& text : {file, u"sqlite:"_s + file, u"sqlite://"_s + file}) {
@@ -82,8 +79,7 @@ private slots:
         QVERIFY(ConnectionSpec::defaultSqlitePath().endsWith(u"trackwatch.db"_s));
     }
 
-    void refusesMalformed_data()
-    {
+    void refusesMalformed_data() {
         QTest::addColumn<QString>("text");
         QTest::addColumn<QString>("mentions");
         QTest::newRow("empty") << u"  "_s << u"empty"_s;
@@ -92,20 +88,19 @@ private slots:
         QTest::newRow("non-numeric port") << u"postgresql://u:hunter2@h:abc/d"_s << u"port"_s;
         QTest::newRow("no database") << u"postgresql://u:hunter2@h:5432"_s << u"database"_s;
         QTest::newRow("no user") << u"postgresql://h/d"_s << u"user"_s;
-        QTest::newRow("unknown url parameter") << u"postgresql://u:hunter2@h/d?colour=red"_s
-                                               << u"colour"_s;
-        QTest::newRow("unknown keyword") << u"host=h dbnam=d user=u password=hunter2"_s
-                                         << u"dbnam"_s;
-        QTest::newRow("unterminated quote") << u"host=h dbname=d user=u password='hunter2"_s
-                                            << u"unterminated"_s;
+        QTest::newRow("unknown url parameter")
+            << u"postgresql://u:hunter2@h/d?colour=red"_s << u"colour"_s;
+        QTest::newRow("unknown keyword")
+            << u"host=h dbnam=d user=u password=hunter2"_s << u"dbnam"_s;
+        QTest::newRow("unterminated quote")
+            << u"host=h dbname=d user=u password='hunter2"_s << u"unterminated"_s;
         QTest::newRow("keyword without value") << u"host=h dbname"_s << u"key=value"_s;
         QTest::newRow("unescaped @ in password") << u"postgresql://u:hun@ter2@h/d"_s << u"URL"_s;
         QTest::newRow("memory") << u":memory:"_s << u"memory"_s;
         QTest::newRow("directory") << QDir::tempPath() << u"directory"_s;
     }
 
-    void refusesMalformed()
-    {
+    void refusesMalformed() {
         QFETCH(QString, text);
         QFETCH(QString, mentions);
         const auto spec = ConnectionSpec::parse(text);
@@ -117,15 +112,13 @@ private slots:
         QVERIFY(!spec.error().message.contains(u"ter2"_s));
     }
 
-    void redactedHidesPassword()
-    {
+    void redactedHidesPassword() {
         const auto spec = ConnectionSpec::parse(u"postgresql://tw:hunter2@127.0.0.1:5432/db"_s);
         QVERIFY(spec.ok());
         QCOMPARE(spec->redacted(), u"postgresql://tw@127.0.0.1:5432/db"_s);
     }
 
-    void unreachableServerErrorHidesPassword()
-    {
+    void unreachableServerErrorHidesPassword() {
         // Port 1 on loopback: nothing listens there, the connection is refused at once.
         const auto spec = ConnectionSpec::parse(u"postgresql://tw:hunter2@127.0.0.1:1/db"_s);
         QVERIFY(spec.ok());
@@ -136,8 +129,7 @@ private slots:
         QVERIFY(!db.error().message.contains(u"hunter2"_s));
     }
 
-    void sqliteFileIsCreatedWithItsDirectory()
-    {
+    void sqliteFileIsCreatedWithItsDirectory() {
         QTemporaryDir dir;
         const auto spec = ConnectionSpec::parse(dir.filePath(u"nested/deeper/t.db"_s));
         QVERIFY(spec.ok());

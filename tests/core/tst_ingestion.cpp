@@ -15,8 +15,7 @@ namespace {
 
 const QDateTime kT0 = QDateTime(QDate(2026, 11, 2), QTime(9, 0), Qt::UTC);
 
-QList<Delivery> sentMail(const QString& account, int count, const QDateTime& start)
-{
+QList<Delivery> sentMail(const QString& account, int count, const QDateTime& start) {
     QList<Delivery> list;
     for (int i = 0; i < count; ++i) {
         MailMessage m;
@@ -30,15 +29,13 @@ QList<Delivery> sentMail(const QString& account, int count, const QDateTime& sta
     return list;
 }
 
-qint64 scalar(Database& db, const QString& sql)
-{
+qint64 scalar(Database& db, const QString& sql) {
     auto q = db.exec(sql);
     return q && q->next() ? q->value(0).toLongLong() : -1;
 }
 
 // Everything matching decided, in a stable order, for comparing two runs.
-QStringList dump(Database& db)
-{
+QStringList dump(Database& db) {
     QStringList rows;
     auto q = db.exec(u"SELECT a.email_address, t.internet_message_id, t.tracking_status, "
                      u"COALESCE(t.match_method, ''), t.response_count, "
@@ -61,8 +58,7 @@ Q_DECLARE_METATYPE(QProcessEnvironment)
 class TestIngestion : public QObject {
     Q_OBJECT
 private slots:
-    void storesOnceOnBothPaths_data()
-    {
+    void storesOnceOnBothPaths_data() {
         QTest::addColumn<Dialect>("dialect");
         QTest::addColumn<bool>("batch");
         QTest::newRow("sqlite legacy") << Dialect::Sqlite << false;
@@ -70,8 +66,7 @@ private slots:
         QTest::newRow("postgresql legacy") << Dialect::PostgreSql << false;
         QTest::newRow("postgresql batch") << Dialect::PostgreSql << true;
     }
-    void storesOnceOnBothPaths()
-    {
+    void storesOnceOnBothPaths() {
         QFETCH(Dialect, dialect);
         QFETCH(bool, batch);
         TW_TEST_DATABASE(tdb, dialect);
@@ -103,8 +98,7 @@ private slots:
     }
 
     void failedBatchKeepsEarlierBatches_data() { test::addDialectRows(); }
-    void failedBatchKeepsEarlierBatches()
-    {
+    void failedBatchKeepsEarlierBatches() {
         QFETCH(Dialect, dialect);
         TW_TEST_DATABASE(tdb, dialect);
         auto db = tdb.openMigrated();
@@ -136,8 +130,7 @@ private slots:
     }
 
     void legacyAndBatchAgreeOnSimulatedTraffic_data() { test::addDialectRows(); }
-    void legacyAndBatchAgreeOnSimulatedTraffic()
-    {
+    void legacyAndBatchAgreeOnSimulatedTraffic() {
         QFETCH(Dialect, dialect);
         SimulatorConfig config;
         config.seed = 7;
@@ -170,7 +163,7 @@ private slots:
         }
         QCOMPARE(stats[0].read, total);
         QVERIFY(stats[0].repliesMatched > 0);
-        QVERIFY(stats[0].lateMatches > 0);   // out-of-order replies were exercised
+        QVERIFY(stats[0].lateMatches > 0); // out-of-order replies were exercised
         QVERIFY(stats[0].autoReplies > 0);
         QVERIFY(stats[0].bouncesMatched > 0);
         QCOMPARE(dumps[0].size(), dumps[1].size());
@@ -181,8 +174,7 @@ private slots:
     }
 
     void expiresAfterTrackingDays_data() { test::addDialectRows(); }
-    void expiresAfterTrackingDays()
-    {
+    void expiresAfterTrackingDays() {
         QFETCH(Dialect, dialect);
         TW_TEST_DATABASE(tdb, dialect);
         auto db = tdb.openMigrated();
@@ -201,8 +193,7 @@ private slots:
     }
 
     void analyticsRollup_data() { test::addDialectRows(); }
-    void analyticsRollup()
-    {
+    void analyticsRollup() {
         QFETCH(Dialect, dialect);
         TW_TEST_DATABASE(tdb, dialect);
         auto db = tdb.openMigrated();
@@ -249,16 +240,15 @@ private slots:
                  4);
     }
 
-    void batchFlagFollowsTheSeedsSemantics_data()
-    {
+    void batchFlagFollowsTheSeedsSemantics_data() {
         QTest::addColumn<QString>("variable");
         QTest::addColumn<QString>("value"); // "<unset>" leaves it out
         QTest::addColumn<int>("flag");
         QTest::addColumn<bool>("expected");
         const int batch = static_cast<int>(Flag::EnableBatchIngestion);
         const int optimized = static_cast<int>(Flag::UseOptimizedQueries);
-        QTest::newRow("batch unset") << u"ENABLE_BATCH_INGESTION"_s << u"<unset>"_s << batch
-                                     << false;
+        QTest::newRow("batch unset")
+            << u"ENABLE_BATCH_INGESTION"_s << u"<unset>"_s << batch << false;
         QTest::newRow("batch true") << u"ENABLE_BATCH_INGESTION"_s << u"true"_s << batch << true;
         QTest::newRow("batch TRUE") << u"ENABLE_BATCH_INGESTION"_s << u"TRUE"_s << batch << false;
         QTest::newRow("batch 1") << u"ENABLE_BATCH_INGESTION"_s << u"1"_s << batch << false;
@@ -270,8 +260,7 @@ private slots:
             << u"USE_OPTIMIZED_QUERIES"_s << u"FALSE"_s << optimized << true;
         QTest::newRow("optimized 0") << u"USE_OPTIMIZED_QUERIES"_s << u"0"_s << optimized << true;
     }
-    void batchFlagFollowsTheSeedsSemantics()
-    {
+    void batchFlagFollowsTheSeedsSemantics() {
         QFETCH(QString, variable);
         QFETCH(QString, value);
         QFETCH(int, flag);

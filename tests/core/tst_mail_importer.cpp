@@ -15,8 +15,7 @@ namespace {
 const QString kData = QStringLiteral(TRACKWATCH_TEST_DATA "/import");
 const QString kAccount = u"me@company.example"_s;
 
-QString status(Database& db, const QString& messageId)
-{
+QString status(Database& db, const QString& messageId) {
     auto q = db.exec(u"SELECT tracking_status || '/' || COALESCE(match_method, '') FROM "
                      u"tracked_emails WHERE internet_message_id = ?"_s,
                      {messageId});
@@ -29,8 +28,7 @@ class TestMailImporter : public QObject {
     Q_OBJECT
 private slots:
     void importsAnMbox_data() { test::addDialectRows(); }
-    void importsAnMbox()
-    {
+    void importsAnMbox() {
         QFETCH(Dialect, dialect);
         TW_TEST_DATABASE(tdb, dialect);
         auto db = tdb.openMigrated();
@@ -80,8 +78,7 @@ private slots:
         QCOMPARE(status(*db, u"offer-1@company.example"_s), u"replied/in_reply_to"_s);
     }
 
-    void importsADirectoryRecursively()
-    {
+    void importsADirectoryRecursively() {
         TW_TEST_DATABASE(tdb, Dialect::Sqlite);
         auto db = tdb.openMigrated();
         QVERIFY(db);
@@ -99,8 +96,7 @@ private slots:
         QCOMPARE(status(*db, u"dir-sent-2@company.example"_s), u"active/"_s);
     }
 
-    void truncatedMboxKeepsWhatParses()
-    {
+    void truncatedMboxKeepsWhatParses() {
         TW_TEST_DATABASE(tdb, Dialect::Sqlite);
         auto db = tdb.openMigrated();
         QVERIFY(db);
@@ -124,8 +120,7 @@ private slots:
         QCOMPARE(status(*db, u"offer-1@company.example"_s), u"active/"_s);
     }
 
-    void refusesBadArguments()
-    {
+    void refusesBadArguments() {
         TW_TEST_DATABASE(tdb, Dialect::Sqlite);
         auto db = tdb.openMigrated();
         QVERIFY(db);
@@ -134,8 +129,8 @@ private slots:
         auto missing = MailImporter(ingestion, kAccount).importPath(kData + u"/nope.mbox"_s);
         QVERIFY(!missing.ok());
         QCOMPARE(missing.error().code, ErrorCode::NotFound);
-        auto badAccount = MailImporter(ingestion, u"not-an-address"_s)
-                              .importPath(kData + u"/mailbox.mbox"_s);
+        auto badAccount =
+            MailImporter(ingestion, u"not-an-address"_s).importPath(kData + u"/mailbox.mbox"_s);
         QVERIFY(!badAccount.ok());
         QCOMPARE(badAccount.error().code, ErrorCode::InvalidArgument);
     }

@@ -14,8 +14,7 @@ using namespace Qt::StringLiterals;
 class TestMigrations : public QObject {
     Q_OBJECT
 private:
-    static QStringList tables(Database& db)
-    {
+    static QStringList tables(Database& db) {
         const QString sql =
             db.dialect() == Dialect::Sqlite
                 ? u"SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"_s
@@ -30,8 +29,7 @@ private:
 
 private slots:
     void appliesOnceAndRecordsVersion_data() { test::addDialectRows(); }
-    void appliesOnceAndRecordsVersion()
-    {
+    void appliesOnceAndRecordsVersion() {
         QFETCH(Dialect, dialect);
         TW_TEST_DATABASE(tdb, dialect);
         auto db = Database::open(tdb.spec());
@@ -59,14 +57,14 @@ private slots:
     }
 
     void refusesNewerSchema_data() { test::addDialectRows(); }
-    void refusesNewerSchema()
-    {
+    void refusesNewerSchema() {
         QFETCH(Dialect, dialect);
         TW_TEST_DATABASE(tdb, dialect);
         auto db = tdb.openMigrated();
         QVERIFY(db);
-        QVERIFY((*db).exec(u"INSERT INTO schema_migrations (version, name, applied_at) VALUES "
-                           u"(999, 'from_the_future', '2030-01-01T00:00:00.000Z')"_s)
+        QVERIFY((*db)
+                    .exec(u"INSERT INTO schema_migrations (version, name, applied_at) VALUES "
+                          u"(999, 'from_the_future', '2030-01-01T00:00:00.000Z')"_s)
                     .ok());
         Migrator migrator(*db);
         auto r = migrator.migrate();
@@ -76,8 +74,7 @@ private slots:
     }
 
     void failedMigrationLeavesNoTrace_data() { test::addDialectRows(); }
-    void failedMigrationLeavesNoTrace()
-    {
+    void failedMigrationLeavesNoTrace() {
         QFETCH(Dialect, dialect);
         TW_TEST_DATABASE(tdb, dialect);
         auto db = Database::open(tdb.spec());
@@ -85,7 +82,8 @@ private slots:
         Migrator migrator(**db);
         migrator.setMigrations({
             {1, u"one"_s, u"CREATE TABLE t_one (id INTEGER PRIMARY KEY)"_s},
-            {2, u"two"_s, u"CREATE TABLE t_two (id INTEGER); INSERT INTO no_such_table VALUES (1)"_s},
+            {2, u"two"_s,
+             u"CREATE TABLE t_two (id INTEGER); INSERT INTO no_such_table VALUES (1)"_s},
         });
         auto r = migrator.migrate();
         QVERIFY(!r.ok());
@@ -96,8 +94,7 @@ private slots:
         QVERIFY(!names.contains(u"t_two"_s)); // rolled back with its migration
     }
 
-    void splitsStatements_data()
-    {
+    void splitsStatements_data() {
         QTest::addColumn<QString>("script");
         QTest::addColumn<int>("count");
         QTest::newRow("plain") << u"SELECT 1; SELECT 2;"_s << 2;
@@ -112,15 +109,13 @@ private slots:
         QTest::newRow("tagged dollar quote") << u"SELECT $x$ ; $y$ ; $x$; SELECT 2"_s << 2;
         QTest::newRow("empty statements") << u";;  ; SELECT 1 ;"_s << 1;
     }
-    void splitsStatements()
-    {
+    void splitsStatements() {
         QFETCH(QString, script);
         QFETCH(int, count);
         QCOMPARE(Migrator::splitStatements(script).size(), count);
     }
 
-    void embeddedMigrationsAreComplete()
-    {
+    void embeddedMigrationsAreComplete() {
         // Both dialects know the same versions, numbered from 1 without gaps.
         const QStringList sqlite = QDir(u":/migrations/sqlite"_s).entryList(QDir::Files);
         const QStringList postgres = QDir(u":/migrations/postgresql"_s).entryList(QDir::Files);

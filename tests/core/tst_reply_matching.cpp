@@ -19,8 +19,7 @@ const QString kAccount = u"me@company.example"_s;
 const QDateTime kT0 = QDateTime(QDate(2026, 11, 2), QTime(9, 0), Qt::UTC);
 
 Delivery sent(const QString& id, int minute, const QString& conversation = {},
-              const QString& subject = u"Quarterly report"_s)
-{
+              const QString& subject = u"Quarterly report"_s) {
     MailMessage m;
     m.messageId = id;
     m.conversationId = conversation;
@@ -34,8 +33,7 @@ Delivery sent(const QString& id, int minute, const QString& conversation = {},
 Delivery inbound(const QString& id, int minute, const QStringList& inReplyTo,
                  const QStringList& references = {}, const QString& conversation = {},
                  MessageKind kind = MessageKind::Normal,
-                 const QString& subject = u"Re: Quarterly report"_s)
-{
+                 const QString& subject = u"Re: Quarterly report"_s) {
     MailMessage m;
     m.messageId = id;
     m.inReplyTo = inReplyTo;
@@ -49,8 +47,7 @@ Delivery inbound(const QString& id, int minute, const QStringList& inReplyTo,
     return {kAccount, m};
 }
 
-Delivery bounce(const QString& id, int minute, const QString& original)
-{
+Delivery bounce(const QString& id, int minute, const QString& original) {
     Delivery d = inbound(id, minute, {}, {}, {}, MessageKind::Bounce, u"Undeliverable"_s);
     d.message.sender = u"mailer-daemon@mx.company.example"_s;
     d.message.bouncedMessageId = original;
@@ -78,8 +75,7 @@ private:
     std::unique_ptr<test::TestDatabase> m_postgres;
     int m_run = 0;
 
-    void runScenario(Dialect dialect, Mode mode)
-    {
+    void runScenario(Dialect dialect, Mode mode) {
         QFETCH(QList<Delivery>, deliveries);
         QFETCH(QList<Expectation>, expected);
         test::TestDatabase* tdb = dialect == Dialect::Sqlite ? m_sqlite.get() : m_postgres.get();
@@ -124,26 +120,24 @@ private:
     }
 
 private slots:
-    void initTestCase()
-    {
+    void initTestCase() {
         m_sqlite = std::make_unique<test::TestDatabase>(Dialect::Sqlite);
         m_postgres = std::make_unique<test::TestDatabase>(Dialect::PostgreSql);
     }
-    void cleanupTestCase()
-    {
+    void cleanupTestCase() {
         m_sqlite.reset();
         m_postgres.reset();
     }
 
-    void scenarios_data()
-    {
+    void scenarios_data() {
         QTest::addColumn<QList<Delivery>>("deliveries");
         QTest::addColumn<QList<Expectation>>("expected");
         const QString a = u"a-1@company.example"_s;
         const QString b = u"b-2@company.example"_s;
 
-        QTest::newRow("in-reply-to") << QList<Delivery>{sent(a, 0), inbound(u"r1@c.example"_s, 5, {a})}
-                                     << QList<Expectation>{{a, u"replied"_s, u"in_reply_to"_s, 1}};
+        QTest::newRow("in-reply-to")
+            << QList<Delivery>{sent(a, 0), inbound(u"r1@c.example"_s, 5, {a})}
+            << QList<Expectation>{{a, u"replied"_s, u"in_reply_to"_s, 1}};
         QTest::newRow("references only")
             << QList<Delivery>{sent(a, 0), inbound(u"r1@c.example"_s, 5, {}, {u"x@else"_s, a})}
             << QList<Expectation>{{a, u"replied"_s, u"references"_s, 1}};
@@ -172,9 +166,9 @@ private slots:
                                sent(a, 0, u"conv-9"_s)}
             << QList<Expectation>{{a, u"replied"_s, u"conversation"_s, 1}};
         QTest::newRow("auto-reply is not a reply")
-            << QList<Delivery>{sent(a, 0), inbound(u"ooo@c.example"_s, 1, {a}, {a}, {},
-                                                   MessageKind::AutoReply,
-                                                   u"Automatic reply: Quarterly report"_s)}
+            << QList<Delivery>{sent(a, 0),
+                               inbound(u"ooo@c.example"_s, 1, {a}, {a}, {}, MessageKind::AutoReply,
+                                       u"Automatic reply: Quarterly report"_s)}
             << QList<Expectation>{{a, u"active"_s, {}, 0}};
         QTest::newRow("bounce marks bounced")
             << QList<Delivery>{sent(a, 0), bounce(u"dsn@mx.example"_s, 1, a)}
@@ -192,16 +186,17 @@ private slots:
             << QList<Expectation>{{u"Abc.1@company.example"_s, u"active"_s, {}, 0}};
         QTest::newRow("ids differing only in domain case match")
             << QList<Delivery>{sent(MailParser::normalizeMessageId(u"<Abc.1@Company.Example>"), 0),
-                               inbound(u"r1@c.example"_s, 5,
-                                       {MailParser::normalizeMessageId(
-                                           u"<Abc.1@COMPANY.example>")})}
+                               inbound(
+                                   u"r1@c.example"_s, 5,
+                                   {MailParser::normalizeMessageId(u"<Abc.1@COMPANY.example>")})}
             << QList<Expectation>{{u"Abc.1@company.example"_s, u"replied"_s, u"in_reply_to"_s, 1}};
         QTest::newRow("own follow-up is sent mail, not a reply")
-            << QList<Delivery>{sent(a, 0), [&] {
-                   Delivery d = sent(b, 5);
-                   d.message.inReplyTo = {a};
-                   return d;
-               }()}
+            << QList<Delivery>{sent(a, 0),
+                               [&] {
+                                   Delivery d = sent(b, 5);
+                                   d.message.inReplyTo = {a};
+                                   return d;
+                               }()}
             << QList<Expectation>{{a, u"active"_s, {}, 0}, {b, u"active"_s, {}, 0}};
         QTest::newRow("second reply counts, first reply's fields stay")
             << QList<Delivery>{sent(a, 0), inbound(u"r1@c.example"_s, 5, {a}),
@@ -228,14 +223,12 @@ private slots:
     void scenariosPostgresOneBatch_data() { scenarios_data(); }
     void scenariosPostgresOneBatch() { runScenario(Dialect::PostgreSql, Mode::OneBatch); }
     void scenariosPostgresBatchPerMessage_data() { scenarios_data(); }
-    void scenariosPostgresBatchPerMessage()
-    {
+    void scenariosPostgresBatchPerMessage() {
         runScenario(Dialect::PostgreSql, Mode::BatchPerMessage);
     }
 
     void otherMailboxDoesNotMatch_data() { test::addDialectRows(); }
-    void otherMailboxDoesNotMatch()
-    {
+    void otherMailboxDoesNotMatch() {
         QFETCH(Dialect, dialect);
         TW_TEST_DATABASE(tdb, dialect);
         auto db = tdb.openMigrated();

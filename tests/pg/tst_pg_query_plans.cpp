@@ -27,8 +27,7 @@ const QString kDashboardQuery =
     u"AND sent_at >= NOW() - INTERVAL '30 days' ORDER BY sent_at DESC LIMIT 20"_s;
 
 // Every node type in a JSON plan, depth first.
-void collectNodes(const QJsonObject& node, QStringList& types, QStringList& indexes)
-{
+void collectNodes(const QJsonObject& node, QStringList& types, QStringList& indexes) {
     types << node.value(u"Node Type"_s).toString();
     if (node.contains(u"Index Name"_s)) {
         indexes << node.value(u"Index Name"_s).toString();
@@ -46,8 +45,7 @@ private:
     std::unique_ptr<test::TestDatabase> m_pg;
     std::unique_ptr<Database> m_db;
 
-    qint64 scalar(const QString& sql)
-    {
+    qint64 scalar(const QString& sql) {
         auto q = m_db->exec(sql);
         if (!q || !q->next()) {
             qWarning("%s", q ? "no row" : qPrintable(q.error().message));
@@ -57,8 +55,7 @@ private:
     }
 
 private slots:
-    void initTestCase()
-    {
+    void initTestCase() {
         m_pg = std::make_unique<test::TestDatabase>(Dialect::PostgreSql);
         if (!m_pg->ok()) {
             const QByteArray why = (u"PostgreSQL unavailable: "_s + m_pg->reason()).toUtf8();
@@ -92,8 +89,7 @@ private slots:
         QCOMPARE(scalar(u"SELECT count(*) FROM tracked_emails"_s), kRows);
     }
 
-    void seedIndexesExist()
-    {
+    void seedIndexesExist() {
         auto q = m_db->exec(u"SELECT indexname FROM pg_indexes WHERE indexname LIKE 'idx_%'"_s);
         QVERIFY(q.ok());
         QStringList names;
@@ -105,8 +101,7 @@ private slots:
         QVERIFY(names.contains(u"idx_tracked_emails_hourly_metrics_key"_s));
     }
 
-    void dashboardQueryIsAnIndexScan()
-    {
+    void dashboardQueryIsAnIndexScan() {
         auto q = m_db->exec(u"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) "_s + kDashboardQuery);
         QVERIFY(q.ok() && q->next());
         const QJsonArray plans = QJsonDocument::fromJson(q->value(0).toString().toUtf8()).array();
@@ -123,8 +118,7 @@ private slots:
         QVERIFY(!types.contains(u"Sort"_s));
     }
 
-    void statusFilterUsesAccountStatusIndex()
-    {
+    void statusFilterUsesAccountStatusIndex() {
         auto q = m_db->exec(u"EXPLAIN (FORMAT JSON) SELECT id FROM tracked_emails WHERE "
                             u"email_account_id = 42 AND tracking_status = 'replied' "
                             u"ORDER BY replied_at DESC LIMIT 20"_s);
@@ -138,15 +132,14 @@ private slots:
                  qPrintable(indexes.join(u", "_s)));
     }
 
-    void optimizedFunctionPagesNewestFirst()
-    {
+    void optimizedFunctionPagesNewestFirst() {
         auto first = m_db->exec(u"SELECT id, sent_at FROM get_tracked_emails_optimized(42, "
                                 u"'active', now() - interval '30 days', 20)"_s);
         QVERIFY2(first.ok(), first.ok() ? "" : qPrintable(first.error().message));
         QList<QPair<qint64, QDateTime>> rows;
         while (first->next()) {
-            rows.append({first->value(0).toLongLong(),
-                         TrackedEmailRepository::readTime(first->value(1))});
+            rows.append(
+                {first->value(0).toLongLong(), TrackedEmailRepository::readTime(first->value(1))});
         }
         QCOMPARE(rows.size(), 20);
         for (qsizetype i = 1; i < rows.size(); ++i) {
@@ -170,12 +163,11 @@ private slots:
         }
         QCOMPARE(count, 20);
         // Out-of-range limits are refused, not clamped silently.
-        QVERIFY(!m_db->exec(u"SELECT * FROM get_tracked_emails_optimized(42, NULL, NULL, 0)"_s)
-                     .ok());
+        QVERIFY(
+            !m_db->exec(u"SELECT * FROM get_tracked_emails_optimized(42, NULL, NULL, 0)"_s).ok());
     }
 
-    void analyticsFromTheMaterializedView()
-    {
+    void analyticsFromTheMaterializedView() {
         QVERIFY(m_db->exec(u"SELECT refresh_analytics_views()"_s).ok());
         const qint64 sentInView =
             scalar(u"SELECT sum(emails_sent) FROM tracked_emails_hourly_metrics WHERE "
@@ -186,14 +178,13 @@ private slots:
                                          u"now() + interval '1 day')"_s);
         QCOMPARE(sentForOne, scalar(u"SELECT count(*) FROM tracked_emails WHERE "
                                     u"email_account_id = 42"_s));
-        const qint64 medianReplied = scalar(
-            u"SELECT round(max(median_reply_seconds)) FROM get_tracking_analytics(NULL, "
-            u"now() - interval '100 days')"_s);
+        const qint64 medianReplied =
+            scalar(u"SELECT round(max(median_reply_seconds)) FROM get_tracking_analytics(NULL, "
+                   u"now() - interval '100 days')"_s);
         QCOMPARE(medianReplied, 3 * 3600);
     }
 
-    void sqlitePlansTheSameQueryOnItsIndex()
-    {
+    void sqlitePlansTheSameQueryOnItsIndex() {
         TW_TEST_DATABASE(lite, Dialect::Sqlite);
         auto db = lite.openMigrated();
         QVERIFY(db);
@@ -210,8 +201,7 @@ private slots:
         QVERIFY2(!plan.contains(u"TEMP B-TREE"_s), qPrintable(plan));
     }
 
-    void cleanupTestCase()
-    {
+    void cleanupTestCase() {
         m_db.reset();
         m_pg.reset();
     }

@@ -23,16 +23,14 @@ using core::ConnectionSpec;
 using core::Database;
 using core::Dialect;
 
-inline QString pgAdminDsn()
-{
+inline QString pgAdminDsn() {
     const QString env = qEnvironmentVariable("TRACKWATCH_TEST_PG");
     return env.isEmpty()
                ? QStringLiteral("postgresql://trackwatch:trackwatch@127.0.0.1:5432/trackwatch")
                : env;
 }
 
-inline bool runningInCi()
-{
+inline bool runningInCi() {
     return qEnvironmentVariable("CI") == QLatin1String("true");
 }
 
@@ -40,8 +38,7 @@ inline bool runningInCi()
 class TestDatabase {
 public:
     // Creates the database; on failure ok() is false and reason() says why.
-    explicit TestDatabase(Dialect dialect)
-    {
+    explicit TestDatabase(Dialect dialect) {
         static int counter = 0;
         if (dialect == Dialect::Sqlite) {
             m_spec.dialect = Dialect::Sqlite;
@@ -60,9 +57,8 @@ public:
             return;
         }
         m_admin = *admin;
-        m_name = QStringLiteral("tw_test_%1_%2")
-                     .arg(QCoreApplication::applicationPid())
-                     .arg(++counter);
+        m_name =
+            QStringLiteral("tw_test_%1_%2").arg(QCoreApplication::applicationPid()).arg(++counter);
         (void)(*db)->exec(QStringLiteral("DROP DATABASE IF EXISTS %1").arg(m_name));
         if (auto r = (*db)->exec(QStringLiteral("CREATE DATABASE %1").arg(m_name)); !r) {
             m_reason = r.error().message;
@@ -73,12 +69,11 @@ public:
         m_ok = true;
     }
 
-    ~TestDatabase()
-    {
+    ~TestDatabase() {
         if (m_ok && m_spec.dialect == Dialect::PostgreSql) {
             if (auto db = Database::open(m_admin)) {
-                (void)(*db)->exec(QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)")
-                                      .arg(m_name));
+                (void)(*db)->exec(
+                    QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(m_name));
             }
         }
     }
@@ -90,8 +85,7 @@ public:
     const ConnectionSpec& spec() const { return m_spec; }
 
     // A new connection on the calling thread, migrated to the current schema.
-    std::unique_ptr<Database> openMigrated() const
-    {
+    std::unique_ptr<Database> openMigrated() const {
         auto db = Database::open(m_spec);
         if (!db) {
             qWarning("open failed: %s", qPrintable(db.error().message));
@@ -115,8 +109,7 @@ private:
 };
 
 // Adds the "dialect" column and one row per dialect to a data-driven test.
-inline void addDialectRows()
-{
+inline void addDialectRows() {
     QTest::addColumn<Dialect>("dialect");
     QTest::newRow("sqlite") << Dialect::Sqlite;
     QTest::newRow("postgresql") << Dialect::PostgreSql;
@@ -128,13 +121,13 @@ Q_DECLARE_METATYPE(trackwatch::core::Dialect)
 
 // Makes a TestDatabase named `var` for `dialect`, or skips (fails under CI=true) when
 // PostgreSQL is unreachable.
-#define TW_TEST_DATABASE(var, dialect)                                                            \
-    trackwatch::test::TestDatabase var(dialect);                                                  \
-    if (!var.ok()) {                                                                              \
-        const QByteArray why =                                                                    \
-            (QStringLiteral("PostgreSQL unavailable: ") + var.reason()).toUtf8();                 \
-        if (trackwatch::test::runningInCi()) {                                                    \
-            QFAIL(why.constData());                                                               \
-        }                                                                                         \
-        QSKIP(why.constData());                                                                   \
+#define TW_TEST_DATABASE(var, dialect)                                                             \
+    trackwatch::test::TestDatabase var(dialect);                                                   \
+    if (!var.ok()) {                                                                               \
+        const QByteArray why =                                                                     \
+            (QStringLiteral("PostgreSQL unavailable: ") + var.reason()).toUtf8();                  \
+        if (trackwatch::test::runningInCi()) {                                                     \
+            QFAIL(why.constData());                                                                \
+        }                                                                                          \
+        QSKIP(why.constData());                                                                    \
     }

@@ -18,8 +18,7 @@ using namespace Qt::StringLiterals;
 class TestMainWindow : public QObject {
     Q_OBJECT
 private slots:
-    void overviewShowsASnapshot()
-    {
+    void overviewShowsASnapshot() {
         ui::OverviewPage page;
         EngineSnapshot s;
         s.at = QDateTime::currentDateTimeUtc();
@@ -38,8 +37,7 @@ private slots:
         QCOMPARE(page.findChild<ui::ThroughputPlot*>()->pointCount(), 1);
     }
 
-    void liveEngineFillsTheWindow()
-    {
+    void liveEngineFillsTheWindow() {
         QTemporaryDir dir;
         EngineConfig config;
         config.connection.dialect = Dialect::Sqlite;
@@ -65,8 +63,7 @@ private slots:
         QCOMPARE(shot.width(), window.width());
     }
 
-    void unreachableDatabaseIsShown()
-    {
+    void unreachableDatabaseIsShown() {
         EngineConfig config;
         config.connection.dialect = Dialect::PostgreSql;
         config.connection.host = u"127.0.0.1"_s;

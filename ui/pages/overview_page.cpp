@@ -17,8 +17,7 @@ using namespace Qt::StringLiterals;
 OverviewPage::OverviewPage(QWidget* parent)
     : QWidget(parent)
     , m_plot(new ThroughputPlot(this))
-    , m_mode(new QLabel(this))
-{
+    , m_mode(new QLabel(this)) {
     auto* layout = new QVBoxLayout(this);
 
     auto* statusBox = new QGroupBox(tr("Tracked emails"), this);
@@ -27,9 +26,9 @@ OverviewPage::OverviewPage(QWidget* parent)
     auto* flowGrid = new QGridLayout(flowBox);
 
     const QList<QPair<QString, QString>> statusTiles = {
-        {u"total"_s, tr("Total")},       {u"active"_s, tr("Active (awaiting reply)")},
-        {u"replied"_s, tr("Replied")},   {u"bounced"_s, tr("Bounced")},
-        {u"expired"_s, tr("Expired")},   {u"rate"_s, tr("Emails / hour")},
+        {u"total"_s, tr("Total")},     {u"active"_s, tr("Active (awaiting reply)")},
+        {u"replied"_s, tr("Replied")}, {u"bounced"_s, tr("Bounced")},
+        {u"expired"_s, tr("Expired")}, {u"rate"_s, tr("Emails / hour")},
     };
     int column = 0;
     for (const auto& [name, caption] : statusTiles) {
@@ -55,16 +54,14 @@ OverviewPage::OverviewPage(QWidget* parent)
     m_mode->setText(tr("Waiting for the engine…"));
 }
 
-StatTile* OverviewPage::addTile(const QString& objectName, const QString& caption)
-{
+StatTile* OverviewPage::addTile(const QString& objectName, const QString& caption) {
     auto* tile = new StatTile(caption, this);
     tile->setObjectName(objectName);
     m_tiles.append(tile);
     return tile;
 }
 
-StatTile* OverviewPage::tile(const QString& objectName) const
-{
+StatTile* OverviewPage::tile(const QString& objectName) const {
     for (StatTile* t : m_tiles) {
         if (t->objectName() == objectName) {
             return t;
@@ -73,8 +70,7 @@ StatTile* OverviewPage::tile(const QString& objectName) const
     return nullptr;
 }
 
-void OverviewPage::showSnapshot(const core::EngineSnapshot& s)
-{
+void OverviewPage::showSnapshot(const core::EngineSnapshot& s) {
     const QLocale locale;
     auto number = [&](qint64 n) { return locale.toString(n); };
     qint64 total = 0;
@@ -85,9 +81,10 @@ void OverviewPage::showSnapshot(const core::EngineSnapshot& s)
     for (const QString& status : {u"active"_s, u"replied"_s, u"bounced"_s, u"expired"_s}) {
         tile(status)->setValue(number(s.statusCounts.value(status)));
         tile(status)->setDetail(
-            total > 0 ? tr("%1 % of all").arg(
-                            locale.toString(100.0 * s.statusCounts.value(status) / total, 'f', 1))
-                      : QString());
+            total > 0
+                ? tr("%1 % of all")
+                      .arg(locale.toString(100.0 * s.statusCounts.value(status) / total, 'f', 1))
+                : QString());
     }
     StatTile* rate = tile(u"rate"_s);
     rate->setValue(number(qRound64(s.emailsPerHour)));
@@ -95,7 +92,8 @@ void OverviewPage::showSnapshot(const core::EngineSnapshot& s)
 
     tile(u"stored"_s)->setValue(number(s.total.stored));
     tile(u"matched"_s)->setValue(number(s.total.repliesMatched + s.total.lateMatches));
-    tile(u"matched"_s)->setDetail(tr("%1 after their parent landed").arg(number(s.total.lateMatches)));
+    tile(u"matched"_s)
+        ->setDetail(tr("%1 after their parent landed").arg(number(s.total.lateMatches)));
     tile(u"pending"_s)->setValue(number(s.total.repliesPending));
     tile(u"autoReplies"_s)->setValue(number(s.total.autoReplies));
     tile(u"bounces"_s)->setValue(number(s.total.bouncesMatched + s.total.bouncesPending));

@@ -10,8 +10,7 @@ StatTile::StatTile(const QString& caption, QWidget* parent)
     : QFrame(parent)
     , m_caption(new QLabel(caption, this))
     , m_value(new QLabel(QStringLiteral("–"), this))
-    , m_detail(new QLabel(this))
-{
+    , m_detail(new QLabel(this)) {
     setFrameShape(QFrame::StyledPanel);
     setMinimumWidth(150);
     QFont valueFont = m_value->font();
@@ -27,19 +26,16 @@ StatTile::StatTile(const QString& caption, QWidget* parent)
     m_detail->hide();
 }
 
-void StatTile::setValue(const QString& value)
-{
+void StatTile::setValue(const QString& value) {
     m_value->setText(value);
 }
 
-void StatTile::setDetail(const QString& detail)
-{
+void StatTile::setDetail(const QString& detail) {
     m_detail->setText(detail);
     m_detail->setVisible(!detail.isEmpty());
 }
 
-QString StatTile::value() const
-{
+QString StatTile::value() const {
     return m_value->text();
 }
 

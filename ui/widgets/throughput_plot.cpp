@@ -9,8 +9,7 @@ namespace trackwatch::ui {
 
 ThroughputPlot::ThroughputPlot(QWidget* parent)
     : QWidget(parent)
-    , m_plot(new QCustomPlot(this))
-{
+    , m_plot(new QCustomPlot(this)) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_plot);
@@ -46,8 +45,7 @@ ThroughputPlot::ThroughputPlot(QWidget* parent)
     m_plot->yAxis->setRange(0, kTargetPerHour * 1.5);
 }
 
-void ThroughputPlot::append(const QDateTime& at, double emailsPerHour)
-{
+void ThroughputPlot::append(const QDateTime& at, double emailsPerHour) {
     const double x = static_cast<double>(at.toMSecsSinceEpoch()) / 1000.0;
     m_graph->data()->add(QCPGraphData(x, emailsPerHour));
     m_graph->data()->removeBefore(x - kWindowSecs);
@@ -62,8 +60,7 @@ void ThroughputPlot::append(const QDateTime& at, double emailsPerHour)
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
-int ThroughputPlot::pointCount() const
-{
+int ThroughputPlot::pointCount() const {
     return m_graph->dataCount();
 }
 

@@ -87,6 +87,10 @@ Result<std::unique_ptr<Database>> Database::open(const ConnectionSpec& spec) {
                     }
                 }
             } else {
+                // Literals are inlined with standard quoting (see literal()).
+                if (auto r = database->exec(u"SET standard_conforming_strings = on"_s); !r) {
+                    return r.error();
+                }
                 (void)database->exec(u"SET client_min_messages = warning"_s);
             }
             return database;
@@ -171,6 +175,52 @@ Status Database::transaction(const std::function<Status()>& body) {
     return result;
 }
 
+QString Database::literal(const QVariant& v) const {
+    if (!v.isValid() || v.isNull()) {
+        return u"NULL"_s;
+    }
+    switch (v.typeId()) {
+    case QMetaType::QString: {
+        const QString text = v.toString();
+        if (text.isNull()) {
+            return u"NULL"_s;
+        }
+        // Standard-conforming strings (SQLite always; PostgreSQL as set at connect): the only
+        // character to escape is the quote. NUL cannot be stored in text, so it is dropped.
+        QString quoted;
+        quoted.reserve(text.size() + 2);
+        quoted += u'\'';
+        for (const QChar c : text) {
+            if (c == u'\'') {
+                quoted += u"''"_s;
+            } else if (!c.isNull()) {
+                quoted += c;
+            }
+        }
+        quoted += u'\'';
+        return quoted;
+    }
+    case QMetaType::Int:
+    case QMetaType::UInt:
+    case QMetaType::LongLong:
+    case QMetaType::ULongLong:
+    case QMetaType::Long:
+    case QMetaType::ULong:
+    case QMetaType::Short:
+    case QMetaType::UShort:
+        return v.toString();
+    case QMetaType::Double:
+        return QString::number(v.toDouble(), 'g', 17);
+    case QMetaType::Bool:
+        return v.toBool() ? u"TRUE"_s : u"FALSE"_s;
+    default: {
+        QSqlField field(QString(), v.metaType());
+        field.setValue(v);
+        return m_db.driver()->formatValue(field);
+    }
+    }
+}
+
 Result<QString> Database::inlineValues(const QString& sql, const QVariantList& values) const {
     QString out;
     out.reserve(sql.size() + values.size() * 16);
@@ -187,16 +237,7 @@ Result<QString> Database::inlineValues(const QString& sql, const QVariantList& v
         if (next >= values.size()) {
             break;
         }
-        const QVariant& v = values[next++];
-        const bool null = !v.isValid() || v.isNull() ||
-                          (v.typeId() == QMetaType::QString && v.toString().isNull());
-        if (null) {
-            out += u"NULL"_s;
-        } else {
-            QSqlField field(QString(), v.metaType());
-            field.setValue(v);
-            out += m_db.driver()->formatValue(field);
-        }
+        out += literal(values[next++]);
     }
     if (next != values.size() || sql.count(u'?') < values.size()) {
         return Error{

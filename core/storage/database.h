@@ -46,6 +46,7 @@ public:
 private:
     Database(ConnectionSpec spec, QSqlDatabase db);
     Result<QString> inlineValues(const QString& sql, const QVariantList& values) const;
+    QString literal(const QVariant& value) const;
     ConnectionSpec m_spec;
     QSqlDatabase m_db;
 };

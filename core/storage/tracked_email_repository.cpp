@@ -8,6 +8,7 @@
 #include <QSet>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace trackwatch::core {
@@ -43,6 +44,31 @@ double percentile(const std::vector<double>& sorted, double p) {
     const auto lo = static_cast<size_t>(std::floor(pos));
     const auto hi = static_cast<size_t>(std::ceil(pos));
     return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - static_cast<double>(lo));
+}
+
+// A PostgreSQL array literal ("{...}") of text values; empty ones become NULL when asked.
+QString arrayLiteral(const QStringList& items, bool emptyIsNull) {
+    QString out = u"{"_s;
+    for (qsizetype i = 0; i < items.size(); ++i) {
+        if (i > 0) {
+            out += u',';
+        }
+        const QString& v = items[i];
+        if (emptyIsNull && v.isEmpty()) {
+            out += u"NULL"_s;
+            continue;
+        }
+        out += u'"';
+        for (const QChar c : v) {
+            if (c == u'"' || c == u'\\') {
+                out += u'\\';
+            }
+            out += c;
+        }
+        out += u'"';
+    }
+    out += u'}';
+    return out;
 }
 
 } // namespace
@@ -153,37 +179,70 @@ TrackedEmailRepository::insertSent(const QList<QPair<qint64, const MailMessage*>
     if (messages.isEmpty()) {
         return inserted;
     }
-    // A null QString binds as NULL: the NOT NULL text columns fall back to ''.
-    const QString rowMarks = u"(?, ?, ?, ?, ?, COALESCE(?, ''), COALESCE(?, ''), COALESCE(?, ''), "
-                             u"COALESCE(?, ''), ?, ?, ?)"_s;
-    QStringList rows;
-    rows.reserve(messages.size());
-    QVariantList values;
-    values.reserve(messages.size() * 12);
-    const QString nowText = timeValue(now);
+    // One column of values per table column; the same message id twice in one statement would
+    // make ON CONFLICT raise, so later copies are left out.
+    constexpr int kColumns = 10;
+    std::array<QStringList, kColumns> columns;
     QSet<MailboxKey> seen;
     for (const auto& [accountId, m] : messages) {
-        // The same id twice in one statement would make ON CONFLICT raise.
         if (const MailboxKey key{accountId, m->messageId}; !seen.contains(key)) {
             seen.insert(key);
         } else {
             continue;
         }
-        rows << rowMarks;
-        values << accountId << m->messageId
-               << (m->conversationId.isEmpty() ? QVariant(QMetaType(QMetaType::QString))
-                                               : QVariant(m->conversationId))
-               << m->inReplyTo.join(u' ') << m->references.join(u' ') << m->subject
-               << MailParser::normalizeSubject(m->subject) << m->sender << m->recipients.join(u", ")
-               << timeValue(m->sentAt.isValid() ? m->sentAt : now) << nowText << nowText;
+        const QString fields[kColumns] = {
+            QString::number(accountId),
+            m->messageId,
+            m->conversationId,
+            m->inReplyTo.join(u' '),
+            m->references.join(u' '),
+            m->subject.isNull() ? u""_s : m->subject,
+            MailParser::normalizeSubject(m->subject),
+            m->sender.isNull() ? u""_s : m->sender,
+            m->recipients.join(u", "),
+            timeValue(m->sentAt.isValid() ? m->sentAt : now),
+        };
+        for (int c = 0; c < kColumns; ++c) {
+            columns[c] << fields[c];
+        }
     }
-    const QString sql =
-        u"INSERT INTO tracked_emails (email_account_id, internet_message_id, conversation_id, "
-        u"in_reply_to, references_ids, subject, subject_normalized, sender, recipients, sent_at, "
-        u"created_at, updated_at) VALUES "_s +
-        rows.join(u", "_s) +
-        u" ON CONFLICT (email_account_id, internet_message_id) DO NOTHING "
-        u"RETURNING id, email_account_id, internet_message_id"_s;
+    const QString nowText = timeValue(now);
+    QString sql;
+    QVariantList values;
+    if (m_db.dialect() == Dialect::PostgreSql) {
+        // Twelve array parameters instead of twelve values per row: PostgreSQL parses and
+        // plans one small statement whatever the batch size.
+        const char* types[kColumns] = {"bigint", "text", "text", "text", "text",
+                                       "text",   "text", "text", "text", "timestamptz"};
+        QStringList unnest;
+        values << nowText << nowText; // the two scalars come first in the statement
+        for (int c = 0; c < kColumns; ++c) {
+            unnest << u"?::%1[]"_s.arg(QLatin1String(types[c]));
+            values << arrayLiteral(columns[c], c == 2 || c == 3 || c == 4);
+        }
+        sql = u"INSERT INTO tracked_emails (email_account_id, internet_message_id, "
+              u"conversation_id, in_reply_to, references_ids, subject, subject_normalized, "
+              u"sender, recipients, sent_at, created_at, updated_at) "
+              u"SELECT u.*, ?::timestamptz, ?::timestamptz FROM unnest("_s +
+              unnest.join(u", "_s) + u") AS u"_s;
+    } else {
+        QStringList rows;
+        for (qsizetype r = 0; r < columns[0].size(); ++r) {
+            rows << u"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"_s;
+            for (int c = 0; c < kColumns; ++c) {
+                const QString& v = columns[c][r];
+                // Empty optional ids are stored as NULL.
+                values << ((c >= 2 && c <= 4 && v.isEmpty()) ? QVariant() : QVariant(v));
+            }
+            values << nowText << nowText;
+        }
+        sql = u"INSERT INTO tracked_emails (email_account_id, internet_message_id, "
+              u"conversation_id, in_reply_to, references_ids, subject, subject_normalized, "
+              u"sender, recipients, sent_at, created_at, updated_at) VALUES "_s +
+              rows.join(u", "_s);
+    }
+    sql += u" ON CONFLICT (email_account_id, internet_message_id) DO NOTHING "
+           u"RETURNING id, email_account_id, internet_message_id"_s;
     auto q = m_db.exec(sql, values);
     if (!q) {
         return q.error();

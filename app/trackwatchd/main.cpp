@@ -107,7 +107,7 @@ int main(int argc, char* argv[]) {
         u"database. Set ENABLE_BATCH_INGESTION=true for batch ingestion."_s);
     parser.addHelpOption();
     parser.addVersionOption();
-    core::EngineCommandLine engineOptions(0);
+    core::EngineCommandLine engineOptions(0, 0);
     engineOptions.addTo(parser);
     const QCommandLineOption import(
         u"import"_s, u"Import an .eml file, an mbox file or a directory of them."_s, u"path"_s);

@@ -11,8 +11,9 @@ namespace trackwatch::core {
 
 using namespace Qt::StringLiterals;
 
-EngineCommandLine::EngineCommandLine(double defaultSimulateRate)
+EngineCommandLine::EngineCommandLine(double defaultSimulateRate, int backfillSecs)
     : m_defaultRate(defaultSimulateRate)
+    , m_backfillSecs(backfillSecs)
     , m_db(u"db"_s,
            u"Database: a SQLite file path or postgresql://user:password@host:port/dbname "
            u"(default: trackwatch.db in the data directory; env TRACKWATCH_DB)."_s,
@@ -97,6 +98,7 @@ Result<EngineConfig> EngineCommandLine::read(const QCommandLineParser& parser) c
             parser.value(m_trackingDays)));
     }
     config.ingestion.batch = FeatureFlags::fromEnvironment(Flag::EnableBatchIngestion);
+    config.simulateBackfillSecs = m_backfillSecs;
     if (config.connection.dialect == Dialect::Sqlite) {
         config.analyticsIntervalSecs = 60; // cheap on a local file; keeps the rollup fresh
     }

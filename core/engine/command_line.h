@@ -13,7 +13,9 @@ namespace trackwatch::core {
 // ingestion's settings), so the console and the daemon read them the same way.
 class EngineCommandLine {
 public:
-    explicit EngineCommandLine(double defaultSimulateRate);
+    // The simulator's default rate (sent emails per hour) and how much history it makes at
+    // start (seconds of simulated traffic before now).
+    EngineCommandLine(double defaultSimulateRate, int backfillSecs);
 
     void addTo(QCommandLineParser& parser) const;
 
@@ -26,6 +28,7 @@ public:
 
 private:
     double m_defaultRate;
+    int m_backfillSecs;
     QCommandLineOption m_db;
     QCommandLineOption m_logLevel;
     QCommandLineOption m_simulate;

@@ -5,6 +5,7 @@
 #include "storage/database.h"
 #include "storage/migrator.h"
 
+#include <QElapsedTimer>
 #include <QTimer>
 
 #include <deque>
@@ -23,7 +24,10 @@ public:
         , m_clock(std::move(clock))
         , m_tick(this)
         , m_maintenance(this)
-        , m_analytics(this) {}
+        , m_analytics(this)
+        , m_countsDue(this) {
+        m_countsDue.setSingleShot(true);
+    }
 
     void initialize() {
         auto log = logging::get("core.engine");
@@ -43,7 +47,8 @@ public:
         m_snapshot.batchIngestion = m_config.ingestion.batch;
         m_snapshot.analyticsScheduler = scheduleAnalytics();
         if (m_config.simulateRate > 0) {
-            m_simulator = std::make_unique<TrafficSimulator>(m_config.simulator, m_clock->now());
+            m_simulator = std::make_unique<TrafficSimulator>(
+                m_config.simulator, m_clock->now().addSecs(-m_config.simulateBackfillSecs));
         }
         refreshCounts();
 
@@ -111,7 +116,9 @@ private:
                 logging::get("core.engine")->error("ingestion failed: {}", r.error().message);
             }
             m_countsDirty = m_countsDirty || done.read > 0;
-            m_recent.push_back({now, done.stored});
+            // The first step carries the backfilled history: not part of the current rate.
+            m_recent.push_back({now, m_backfilled ? done.stored : 0});
+            m_backfilled = true;
         }
         while (!m_recent.empty() && m_recent.front().first.secsTo(now) > 60) {
             m_recent.pop_front();
@@ -125,20 +132,24 @@ private:
                 ? std::max<double>(1.0, m_recent.front().first.msecsTo(now) / 1000.0)
                 : 0;
         m_snapshot.emailsPerHour = span > 0 ? storedRecently * 3600.0 / span : 0;
-        if (m_countsDirty && ++m_ticksSinceCounts >= 5) {
+        if (m_countsDirty && !m_countsDue.isActive()) {
             refreshCounts();
         }
         m_snapshot.at = now;
         emit snapshotReady(m_snapshot);
     }
 
+    // Counting every status scans an index: on a large database the next count waits ten
+    // times as long as this one took, so counting never takes more than a tenth of the thread.
     void refreshCounts() {
+        QElapsedTimer timer;
+        timer.start();
         auto counts = m_ingestion->repository().statusCounts();
         if (counts) {
             m_snapshot.statusCounts = *counts;
         }
         m_countsDirty = false;
-        m_ticksSinceCounts = 0;
+        m_countsDue.start(static_cast<int>(std::min<qint64>(60'000, timer.elapsed() * 10)));
     }
 
     void expire() {
@@ -166,7 +177,8 @@ private:
     EngineSnapshot m_snapshot;
     std::deque<std::pair<QDateTime, qint64>> m_recent;
     bool m_countsDirty = false;
-    int m_ticksSinceCounts = 0;
+    bool m_backfilled = false;
+    QTimer m_countsDue; // single shot: running while the next count must wait
 };
 
 } // namespace detail

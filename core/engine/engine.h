@@ -17,7 +17,8 @@ namespace trackwatch::core {
 
 struct EngineConfig {
     ConnectionSpec connection;
-    double simulateRate = 0; // simulated sent messages per hour; 0 runs no simulator
+    double simulateRate = 0;      // simulated sent messages per hour; 0 runs no simulator
+    int simulateBackfillSecs = 0; // the simulator starts this far in the past (history at once)
     SimulatorConfig simulator;
     IngestionOptions ingestion;
     int tickMs = 1000;               // simulator step and snapshot period

@@ -14,12 +14,12 @@ namespace trackwatch::core {
 
 struct SimulatorConfig {
     std::uint64_t seed = 1;
-    int accounts = 20;                    // mailboxes, named sim-NN@trackwatch.example
-    double replyRate = 0.35;              // share of sent mail that gets a human reply
-    double autoReplyRate = 0.05;          // share that gets an out-of-office answer
-    double bounceRate = 0.02;             // share that bounces (a delivery-status report)
-    double outOfOrderRate = 0.01;         // share of replies delivered before their parent
-    int meanReplyDelaySeconds = 2 * 3600; // exponential distribution of reply delays
+    int accounts = 20;                // mailboxes, named sim-NN@trackwatch.example
+    double replyRate = 0.35;          // share of sent mail that gets a human reply
+    double autoReplyRate = 0.05;      // share that gets an out-of-office answer
+    double bounceRate = 0.02;         // share that bounces (a delivery-status report)
+    double outOfOrderRate = 0.01;     // share of replies delivered before their parent
+    int meanReplyDelaySeconds = 1800; // exponential distribution of reply delays
 };
 
 // One simulated delivery. Sent mail has message.sender == account; replies, auto-replies and

@@ -94,7 +94,9 @@ void OverviewPage::showSnapshot(const core::EngineSnapshot& s) {
     tile(u"matched"_s)->setValue(number(s.total.repliesMatched + s.total.lateMatches));
     tile(u"matched"_s)
         ->setDetail(tr("%1 after their parent landed").arg(number(s.total.lateMatches)));
-    tile(u"pending"_s)->setValue(number(s.total.repliesPending));
+    // Waiting now: kept when they arrived, minus those whose parent has landed since.
+    tile(u"pending"_s)->setValue(number(std::max<qint64>(
+        0, s.total.repliesPending + s.total.bouncesPending - s.total.lateMatches)));
     tile(u"autoReplies"_s)->setValue(number(s.total.autoReplies));
     tile(u"bounces"_s)->setValue(number(s.total.bouncesMatched + s.total.bouncesPending));
     tile(u"duplicates"_s)->setValue(number(s.total.duplicates));

@@ -7,6 +7,9 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QLibraryInfo>
+#include <QLocale>
+#include <QTranslator>
 #include <QTimer>
 
 #include <cstdio>
@@ -32,8 +35,23 @@ int main(int argc, char* argv[]) {
     const QCommandLineOption screenshot(
         u"screenshot"_s, u"Render the window to FILE (PNG) after a few updates, then exit."_s,
         u"file"_s);
-    parser.addOption(screenshot);
+    const QCommandLineOption language(
+        u"lang"_s, u"User-interface language, e.g. de or en (default: the system locale)."_s,
+        u"code"_s);
+    parser.addOptions({screenshot, language});
     parser.process(app);
+
+    const QLocale locale = parser.isSet(language) ? QLocale(parser.value(language)) : QLocale();
+    QLocale::setDefault(locale);
+    QTranslator qtTranslator;
+    if (qtTranslator.load(locale, u"qtbase"_s, u"_"_s,
+                          QLibraryInfo::path(QLibraryInfo::TranslationsPath))) {
+        QApplication::installTranslator(&qtTranslator);
+    }
+    QTranslator translator;
+    if (translator.load(locale, u"trackwatch"_s, u"_"_s, u":/i18n"_s)) {
+        QApplication::installTranslator(&translator);
+    }
 
     auto config = engineOptions.read(parser);
     if (!config) {

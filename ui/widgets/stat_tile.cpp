@@ -17,6 +17,8 @@ StatTile::StatTile(const QString& caption, QWidget* parent)
     valueFont.setPointSizeF(valueFont.pointSizeF() * 1.9);
     valueFont.setBold(true);
     m_value->setFont(valueFont);
+    m_caption->setWordWrap(true);
+    m_detail->setWordWrap(true);
     m_caption->setForegroundRole(QPalette::PlaceholderText);
     m_detail->setForegroundRole(QPalette::PlaceholderText);
     auto* layout = new QVBoxLayout(this);

@@ -174,7 +174,10 @@ Result<bool> TrackedEmailRepository::trackedExists(qint64 accountId, const QStri
 
 Result<QHash<MailboxKey, qint64>>
 TrackedEmailRepository::insertSent(const QList<QPair<qint64, const MailMessage*>>& messages,
-                                   const QDateTime& now) {
+                                   const QDateTime& now, std::optional<QSet<MailboxKey>>* awaited) {
+    if (awaited) {
+        awaited->reset();
+    }
     QHash<MailboxKey, qint64> inserted;
     if (messages.isEmpty()) {
         return inserted;
@@ -220,11 +223,17 @@ TrackedEmailRepository::insertSent(const QList<QPair<qint64, const MailMessage*>
             unnest << u"?::%1[]"_s.arg(QLatin1String(types[c]));
             values << arrayLiteral(columns[c], c == 2 || c == 3 || c == 4);
         }
-        sql = u"INSERT INTO tracked_emails (email_account_id, internet_message_id, "
+        // The same round trip says which new rows a pending reply or bounce waits for.
+        sql = u"WITH ins AS (INSERT INTO tracked_emails (email_account_id, internet_message_id, "
               u"conversation_id, in_reply_to, references_ids, subject, subject_normalized, "
               u"sender, recipients, sent_at, created_at, updated_at) "
               u"SELECT u.*, ?::timestamptz, ?::timestamptz FROM unnest("_s +
-              unnest.join(u", "_s) + u") AS u"_s;
+              unnest.join(u", "_s) +
+              u") AS u ON CONFLICT (email_account_id, internet_message_id) DO NOTHING "
+              u"RETURNING id, email_account_id, internet_message_id, conversation_id) "
+              u"SELECT ins.id, ins.email_account_id, ins.internet_message_id, EXISTS (SELECT 1 "
+              u"FROM pending_reply_refs r WHERE r.email_account_id = ins.email_account_id AND "
+              u"r.ref_id IN (ins.internet_message_id, 'conv:' || ins.conversation_id)) FROM ins"_s;
     } else {
         QStringList rows;
         for (qsizetype r = 0; r < columns[0].size(); ++r) {
@@ -239,17 +248,24 @@ TrackedEmailRepository::insertSent(const QList<QPair<qint64, const MailMessage*>
         sql = u"INSERT INTO tracked_emails (email_account_id, internet_message_id, "
               u"conversation_id, in_reply_to, references_ids, subject, subject_normalized, "
               u"sender, recipients, sent_at, created_at, updated_at) VALUES "_s +
-              rows.join(u", "_s);
+              rows.join(u", "_s) +
+              u" ON CONFLICT (email_account_id, internet_message_id) DO NOTHING "
+              u"RETURNING id, email_account_id, internet_message_id"_s;
     }
-    sql += u" ON CONFLICT (email_account_id, internet_message_id) DO NOTHING "
-           u"RETURNING id, email_account_id, internet_message_id"_s;
     auto q = m_db.exec(sql, values);
     if (!q) {
         return q.error();
     }
+    const bool postgres = m_db.dialect() == Dialect::PostgreSql;
+    if (awaited && postgres) {
+        awaited->emplace();
+    }
     while (q->next()) {
-        inserted.insert({q->value(1).toLongLong(), q->value(2).toString()},
-                        q->value(0).toLongLong());
+        const MailboxKey key{q->value(1).toLongLong(), q->value(2).toString()};
+        inserted.insert(key, q->value(0).toLongLong());
+        if (awaited && postgres && q->value(3).toBool()) {
+            (*awaited)->insert(key);
+        }
     }
     return inserted;
 }

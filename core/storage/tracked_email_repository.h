@@ -69,9 +69,12 @@ public:
 
     // Inserts the messages (account id, message) as active tracked emails in one statement,
     // skipping those their account already tracks. Returns (account, message id) -> row id of
-    // the rows inserted.
+    // the rows inserted. When `awaited` is given, it receives the inserted messages that a
+    // pending reply or bounce points at (on PostgreSQL found by the same statement), or
+    // nullopt when it was not looked up.
     Result<QHash<MailboxKey, qint64>>
-    insertSent(const QList<QPair<qint64, const MailMessage*>>& messages, const QDateTime& now);
+    insertSent(const QList<QPair<qint64, const MailMessage*>>& messages, const QDateTime& now,
+               std::optional<QSet<MailboxKey>>* awaited = nullptr);
 
     // Tracked emails with these message ids in these accounts' mailboxes.
     Result<QHash<MailboxKey, TrackedRef>> findByMessageIds(const QList<qint64>& accounts,

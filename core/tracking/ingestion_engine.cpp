@@ -176,15 +176,17 @@ Result<IngestionStats> IngestionEngine::ingestBatch(const QList<Delivery>& batch
         }
     }
 
-    auto inserted = m_repo.insertSent(sent, m_clock.now());
+    std::optional<QSet<MailboxKey>> awaited;
+    auto inserted = m_repo.insertSent(sent, m_clock.now(), &awaited);
     if (!inserted) {
         return inserted.error();
     }
     stats.stored += inserted->size();
     stats.duplicates += sent.size() - inserted->size();
-    QList<Item> landed;
+    QList<Item> landed; // new rows that a pending reply or bounce may be waiting for
     for (const Item& item : sent) {
-        if (inserted->contains({item.first, item.second->messageId})) {
+        const MailboxKey key{item.first, item.second->messageId};
+        if (inserted->contains(key) && (!awaited || awaited->contains(key))) {
             landed.append(item);
         }
     }

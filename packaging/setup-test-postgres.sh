@@ -11,6 +11,15 @@ as_postgres() { as_root runuser -u postgres -- "$@"; }
 if ! as_root pg_lsclusters -h 2>/dev/null | grep -q '^15 *main'; then
     as_root pg_createcluster 15 main
 fi
+# pg_cron schedules refresh_analytics_views() in the trackwatch database (the engine's own
+# scheduler takes over where the extension is absent).
+conf=/etc/postgresql/15/main/conf.d/trackwatch.conf
+wanted="shared_preload_libraries = 'pg_cron'
+cron.database_name = 'trackwatch'"
+if [ "$(as_root cat "$conf" 2>/dev/null)" != "$wanted" ]; then
+    echo "$wanted" | as_root tee "$conf" >/dev/null
+    as_root pg_ctlcluster 15 main restart 2>/dev/null || true
+fi
 as_root pg_ctlcluster 15 main start 2>/dev/null || true # exits 2 when already running
 for _ in $(seq 1 60); do
     pg_isready -h 127.0.0.1 -p 5432 -q && break
@@ -24,4 +33,6 @@ fi
 if [ "$(as_postgres psql -tAc "SELECT 1 FROM pg_database WHERE datname = 'trackwatch'")" != "1" ]; then
     as_postgres createdb -O trackwatch trackwatch
 fi
+as_postgres psql -q -d trackwatch -c "CREATE EXTENSION IF NOT EXISTS pg_cron" \
+    -c "GRANT USAGE ON SCHEMA cron TO trackwatch"
 echo "setup-test-postgres: ready at postgresql://trackwatch@127.0.0.1:5432/trackwatch"

@@ -86,23 +86,14 @@ signals:
 
 private:
     QString scheduleAnalytics() {
-        if (m_db->dialect() != Dialect::PostgreSql) {
-            return u"engine"_s;
-        }
-        auto has = m_db->exec(u"SELECT 1 FROM pg_extension WHERE extname = 'pg_cron'"_s);
-        if (!has || !has->next()) {
-            return u"engine"_s;
-        }
-        auto scheduled =
-            m_db->exec(u"SELECT cron.schedule('refresh-analytics-views', '*/10 * * * *', "
-                       u"'SELECT refresh_analytics_views();')"_s);
-        if (!scheduled) {
+        auto who = m_ingestion->repository().scheduleAnalyticsRefresh();
+        if (!who) {
             logging::get("core.engine")
                 ->warn("pg_cron is installed but scheduling failed, the engine refreshes: {}",
-                       scheduled.error().message);
+                       who.error().message);
             return u"engine"_s;
         }
-        return u"pg_cron"_s;
+        return *who;
     }
 
     void tick() {

@@ -620,6 +620,25 @@ Status TrackedEmailRepository::refreshSqliteRollup(const QDateTime& now) {
     });
 }
 
+Result<QString> TrackedEmailRepository::scheduleAnalyticsRefresh() {
+    if (m_db.dialect() != Dialect::PostgreSql) {
+        return u"engine"_s;
+    }
+    auto has = m_db.exec(u"SELECT 1 FROM pg_extension WHERE extname = 'pg_cron'"_s);
+    if (!has) {
+        return has.error();
+    }
+    if (!has->next()) {
+        return u"engine"_s;
+    }
+    auto scheduled = m_db.exec(u"SELECT cron.schedule('refresh-analytics-views', '*/10 * * * *', "
+                               u"'SELECT refresh_analytics_views();')"_s);
+    if (!scheduled) {
+        return scheduled.error();
+    }
+    return u"pg_cron"_s;
+}
+
 Result<QHash<QString, qint64>> TrackedEmailRepository::statusCounts() {
     auto q = m_db.exec(
         u"SELECT tracking_status, count(*) FROM tracked_emails GROUP BY tracking_status"_s);

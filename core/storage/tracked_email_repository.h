@@ -111,6 +111,11 @@ public:
     // rows changed since the last refresh.
     Status refreshAnalytics(const QDateTime& now);
 
+    // Who keeps the rollup fresh: "pg_cron" when the extension is installed in this database
+    // (the job 'refresh-analytics-views' is created or updated to run every 10 minutes), else
+    // "engine" (the caller refreshes on its own timer).
+    Result<QString> scheduleAnalyticsRefresh();
+
     // Number of tracked emails per status (all accounts).
     Result<QHash<QString, qint64>> statusCounts();
 

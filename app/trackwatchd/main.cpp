@@ -35,12 +35,12 @@ QString summaryLine(const core::IngestionStats& s, qint64 read, qint64 skipped, 
            u"auto-replies %6, bounces %7, replies waiting for parent %8, %9 emails/hour "
            u"(%10 s)"_s.arg(read)
                .arg(s.stored)
-               .arg(s.repliesMatched + s.lateMatches)
+               .arg(s.replies())
                .arg(skipped)
                .arg(s.duplicates)
                .arg(s.autoReplies)
-               .arg(s.bouncesMatched + s.bouncesPending)
-               .arg(s.repliesPending - s.lateMatches > 0 ? s.repliesPending - s.lateMatches : 0)
+               .arg(s.bounces())
+               .arg(s.waiting())
                .arg(qRound64(perHour))
                .arg(seconds, 0, 'f', 2);
 }

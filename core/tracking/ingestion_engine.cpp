@@ -73,7 +73,8 @@ IngestionStats& IngestionStats::operator+=(const IngestionStats& o) {
     autoReplies += o.autoReplies;
     bouncesMatched += o.bouncesMatched;
     bouncesPending += o.bouncesPending;
-    lateMatches += o.lateMatches;
+    lateReplies += o.lateReplies;
+    lateBounces += o.lateBounces;
     return *this;
 }
 
@@ -423,7 +424,7 @@ Status IngestionEngine::resolvePending(const QList<Item>& landed, IngestionStats
                 return r.error();
             }
         }
-        ++stats.lateMatches;
+        ++(match.ref.kind == u"bounce" ? stats.lateBounces : stats.lateReplies);
         resolved << match.ref.pendingId;
     }
     return m_repo.deletePending(resolved);

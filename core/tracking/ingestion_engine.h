@@ -9,6 +9,8 @@
 #include <QHash>
 #include <QList>
 
+#include <algorithm>
+
 namespace trackwatch::core {
 
 class Database;
@@ -32,7 +34,17 @@ struct IngestionStats {
     qint64 autoReplies = 0;      // out-of-office and other automatic answers (never replies)
     qint64 bouncesMatched = 0;   // delivery failures that marked a tracked email bounced
     qint64 bouncesPending = 0;   // delivery failures kept until their original lands
-    qint64 lateMatches = 0;      // pending replies/bounces resolved when their parent landed
+    // Not deliveries of this call: earlier pending messages resolved when their parent landed.
+    qint64 lateReplies = 0;
+    qint64 lateBounces = 0;
+
+    qint64 replies() const { return repliesMatched + lateReplies; } // replies that matched
+    qint64 bounces() const { return bouncesMatched + lateBounces; } // emails marked bounced
+    // Pending replies and bounces this engine stored that are still waiting (never negative:
+    // another run may have stored what this one resolved).
+    qint64 waiting() const {
+        return std::max<qint64>(0, repliesPending + bouncesPending - lateReplies - lateBounces);
+    }
 
     IngestionStats& operator+=(const IngestionStats& o);
 };

@@ -25,7 +25,7 @@ private slots:
         s.statusCounts = {{u"active"_s, 600}, {u"replied"_s, 300}, {u"bounced"_s, 100}};
         s.total.stored = 1000;
         s.total.repliesMatched = 250;
-        s.total.lateMatches = 50;
+        s.total.lateReplies = 50;
         s.emailsPerHour = 12345.4;
         page.showSnapshot(s);
         const QLocale locale;

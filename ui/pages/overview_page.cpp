@@ -91,14 +91,13 @@ void OverviewPage::showSnapshot(const core::EngineSnapshot& s) {
     rate->setDetail(tr("target %1").arg(number(qint64(ThroughputPlot::kTargetPerHour))));
 
     tile(u"stored"_s)->setValue(number(s.total.stored));
-    tile(u"matched"_s)->setValue(number(s.total.repliesMatched + s.total.lateMatches));
+    tile(u"matched"_s)->setValue(number(s.total.replies()));
     tile(u"matched"_s)
-        ->setDetail(tr("%1 after their parent landed").arg(number(s.total.lateMatches)));
+        ->setDetail(tr("%1 after their parent landed").arg(number(s.total.lateReplies)));
     // Waiting now: kept when they arrived, minus those whose parent has landed since.
-    tile(u"pending"_s)->setValue(number(std::max<qint64>(
-        0, s.total.repliesPending + s.total.bouncesPending - s.total.lateMatches)));
+    tile(u"pending"_s)->setValue(number(s.total.waiting()));
     tile(u"autoReplies"_s)->setValue(number(s.total.autoReplies));
-    tile(u"bounces"_s)->setValue(number(s.total.bouncesMatched + s.total.bouncesPending));
+    tile(u"bounces"_s)->setValue(number(s.total.bounces()));
     tile(u"duplicates"_s)->setValue(number(s.total.duplicates));
 
     m_plot->append(s.at, s.emailsPerHour);

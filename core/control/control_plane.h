@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "engine/feature_flags.h"
+
+#include <QDateTime>
+#include <QList>
+#include <QProcessEnvironment>
+#include <QString>
+
+#include <functional>
+
+namespace trackwatch::core {
+
+class Database;
+
+// Why a flag has its value, as OpenFeature reports a reason.
+enum class FlagSource { Default, Environment, Override, Rollback };
+QString flagSourceName(FlagSource source); // "default", "environment", "override", "rollback"
+
+struct FlagValue {
+    Flag flag = Flag::UseOptimizedQueries;
+    QString name;
+    bool enabled = false;
+    FlagSource source = FlagSource::Default;
+    QString updatedBy; // override/rollback only
+    QDateTime updatedAt;
+};
+
+struct RolloutValue {
+    QString name;
+    int percentage = 0;
+    bool isDefault = true; // the seed's starting percentage, never changed
+    QString updatedBy;
+    QDateTime updatedAt;
+};
+
+struct AuditEntry {
+    qint64 id = 0;
+    QDateTime at;
+    QString actorRole;   // the database role (SQLite: "sqlite")
+    QString actorOsUser; // the operating-system user
+    QString action;      // "flag.set", "flag.clear", "rollout.set"
+    QString target;      // "flag:useOptimizedQueries", "rollout:caching"
+    QString oldValue;
+    QString newValue;
+    QString reason;
+};
+
+struct AuditFilter {
+    QString target; // exact, or a prefix ending in '*' ("flag:*")
+    QString actor;  // database role or OS user
+    QDateTime since;
+    QDateTime until;
+    int limit = 100;
+};
+
+// The control plane's state in the database, which every engine and console shares: flag
+// overrides over the environment's values, rollout percentages, and the audit log. Every
+// change needs a reason and writes its audit row and bumps control_version in the same
+// transaction (on PostgreSQL it also sends one NOTIFY trackwatch_control); concurrent changes
+// are serialized on control_version, so the last write wins and every write is audited with
+// the value it replaced. Lives on its Database's thread. Not thread-safe.
+class ControlPlane {
+public:
+    ControlPlane(Database& db, const Clock& clock,
+                 QProcessEnvironment env = QProcessEnvironment::systemEnvironment(),
+                 QString osUser = currentOsUser());
+
+    static QString currentOsUser();
+    static Result<Flag> flagByName(const QString& name); // case-sensitive seed name
+
+    Result<QList<FlagValue>> flags();
+    Result<FlagValue> flag(Flag flag);
+    Status setFlag(Flag flag, bool enabled, const QString& reason);
+    Status clearFlag(Flag flag, const QString& reason);
+
+    Result<QList<RolloutValue>> rollouts();
+    Result<RolloutValue> rollout(const QString& name);
+    Status setRollout(const QString& name, int percentage, const QString& reason);
+    // How many known accounts (the accounts table) a new percentage would move in or out.
+    Result<qint64> rolloutPreview(const QString& name, int newPercentage);
+
+    Result<QList<AuditEntry>> audit(const AuditFilter& filter = {});
+
+    // Increases with every control change; engines compare it to notice changes.
+    Result<qint64> version();
+
+private:
+    Status change(const QString& action, const QString& target, const QString& reason,
+                  const std::function<Result<QString>()>& readOld,
+                  const std::function<Status()>& write, const QString& newValue);
+
+    Database& m_db;
+    const Clock& m_clock;
+    QProcessEnvironment m_env;
+    QString m_osUser;
+};
+
+} // namespace trackwatch::core

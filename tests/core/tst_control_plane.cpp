@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT
+#include "control/control_plane.h"
+#include "control/rollout.h"
+#include "storage/tracked_email_repository.h"
+
+#include "../support/test_databases.h"
+
+#include <QTest>
+#include <QThread>
+
+using namespace trackwatch;
+using namespace trackwatch::core;
+using namespace Qt::StringLiterals;
+
+namespace {
+const QDateTime kT0 = QDateTime(QDate(2026, 11, 2), QTime(9, 0), Qt::UTC);
+}
+
+class TestControlPlane : public QObject {
+    Q_OBJECT
+private slots:
+    void flagSourcesAndOverrides_data() { test::addDialectRows(); }
+    void flagSourcesAndOverrides() {
+        QFETCH(Dialect, dialect);
+        TW_TEST_DATABASE(tdb, dialect);
+        auto db = tdb.openMigrated();
+        QVERIFY(db);
+        ManualClock clock(kT0);
+        QProcessEnvironment env;
+        env.insert(u"ENABLE_QUERY_CACHING"_s, u"false"_s);
+        ControlPlane control(*db, clock, env, u"oncall"_s);
+
+        auto batch = control.flag(Flag::EnableBatchIngestion).value();
+        QCOMPARE(batch.enabled, false);
+        QCOMPARE(batch.source, FlagSource::Default);
+        auto caching = control.flag(Flag::EnableQueryCaching).value();
+        QCOMPARE(caching.enabled, false);
+        QCOMPARE(caching.source, FlagSource::Environment);
+
+        // An override wins over the environment; clearing it returns to the environment.
+        QVERIFY(control.setFlag(Flag::EnableQueryCaching, true, u"cache fixed in 4.2"_s).ok());
+        caching = control.flag(Flag::EnableQueryCaching).value();
+        QCOMPARE(caching.enabled, true);
+        QCOMPARE(caching.source, FlagSource::Override);
+        QCOMPARE(caching.updatedBy, u"oncall"_s);
+        QCOMPARE(caching.updatedAt, kT0);
+        QVERIFY(
+            control.clearFlag(Flag::EnableQueryCaching, u"back to the deployment's value"_s).ok());
+        caching = control.flag(Flag::EnableQueryCaching).value();
+        QCOMPARE(caching.enabled, false);
+        QCOMPARE(caching.source, FlagSource::Environment);
+        QCOMPARE(control.flags().value().size(), FeatureFlags::all().size());
+        QCOMPARE(control.version().value(), 2);
+    }
+
+    void everyChangeIsAuditedWithAReason_data() { test::addDialectRows(); }
+    void everyChangeIsAuditedWithAReason() {
+        QFETCH(Dialect, dialect);
+        TW_TEST_DATABASE(tdb, dialect);
+        auto db = tdb.openMigrated();
+        QVERIFY(db);
+        ManualClock clock(kT0);
+        ControlPlane control(*db, clock, QProcessEnvironment(), u"alice"_s);
+
+        for (const QString& reason : {QString(), u"   "_s}) {
+            const Status s = control.setFlag(Flag::UseOptimizedQueries, false, reason);
+            QVERIFY(!s.ok());
+            QCOMPARE(s.error().code, ErrorCode::InvalidArgument);
+        }
+        QCOMPARE(control.version().value(), 0);
+        QVERIFY(control.audit().value().isEmpty());
+
+        QVERIFY(control.setFlag(Flag::UseOptimizedQueries, false, u"p95 regression"_s).ok());
+        clock.advanceSecs(60);
+        QVERIFY(control.setRollout(u"caching"_s, 80, u"hit rate healthy"_s).ok());
+        auto entries = control.audit().value();
+        QCOMPARE(entries.size(), 2);
+        const AuditEntry& flag = entries[1]; // newest first
+        QCOMPARE(flag.action, u"flag.set"_s);
+        QCOMPARE(flag.target, u"flag:useOptimizedQueries"_s);
+        QCOMPARE(flag.oldValue, u"on (default)"_s);
+        QCOMPARE(flag.newValue, u"off (override)"_s);
+        QCOMPARE(flag.reason, u"p95 regression"_s);
+        QCOMPARE(flag.actorOsUser, u"alice"_s);
+        QVERIFY(!flag.actorRole.isEmpty());
+        QCOMPARE(flag.at, kT0);
+        QCOMPARE(entries[0].oldValue, u"50 (default)"_s);
+        QCOMPARE(entries[0].newValue, u"80"_s);
+
+        // Filters: target (exact and prefix), actor, time.
+        QCOMPARE(control.audit({u"rollout:caching"_s, {}, {}, {}, 100}).value().size(), 1);
+        QCOMPARE(control.audit({u"flag:*"_s, {}, {}, {}, 100}).value().size(), 1);
+        QCOMPARE(control.audit({{}, u"alice"_s, {}, {}, 100}).value().size(), 2);
+        QCOMPARE(control.audit({{}, u"bob"_s, {}, {}, 100}).value().size(), 0);
+        QCOMPARE(control.audit({{}, {}, kT0.addSecs(30), {}, 100}).value().size(), 1);
+        QCOMPARE(control.audit({{}, {}, {}, kT0.addSecs(30), 100}).value().size(), 1);
+    }
+
+    void rolloutValidationAndPreview_data() { test::addDialectRows(); }
+    void rolloutValidationAndPreview() {
+        QFETCH(Dialect, dialect);
+        TW_TEST_DATABASE(tdb, dialect);
+        auto db = tdb.openMigrated();
+        QVERIFY(db);
+        ManualClock clock(kT0);
+        ControlPlane control(*db, clock, QProcessEnvironment(), u"alice"_s);
+        QCOMPARE(control.rollout(u"optimizedQueries"_s).value().percentage, 25);
+        for (int bad : {-1, 101, 1000}) {
+            const Status s = control.setRollout(u"optimizedQueries"_s, bad, u"typo"_s);
+            QVERIFY(!s.ok());
+            QCOMPARE(s.error().code, ErrorCode::InvalidArgument);
+        }
+        QVERIFY(!control.setRollout(u"noSuchRollout"_s, 10, u"x"_s).ok());
+        QCOMPARE(control.version().value(), 0);
+
+        TrackedEmailRepository repo(*db);
+        qint64 expected = 0;
+        for (int i = 0; i < 300; ++i) {
+            const QString account = u"acct-%1@customer.example"_s.arg(i);
+            QVERIFY(repo.ensureAccount(account).ok());
+            const int bucket = Rollout::bucket(u"optimizedQueries", account);
+            expected += bucket >= 25 && bucket < 60;
+        }
+        QCOMPARE(control.rolloutPreview(u"optimizedQueries"_s, 60).value(), expected);
+        QVERIFY(control.setRollout(u"optimizedQueries"_s, 60, u"phase 2"_s).ok());
+        QCOMPARE(control.rollout(u"optimizedQueries"_s).value().percentage, 60);
+        QCOMPARE(control.rolloutPreview(u"optimizedQueries"_s, 60).value(), 0);
+    }
+
+    // Two consoles write the same flag at once: every write is audited with the value it
+    // replaced, and the final value is the last write's.
+    void concurrentWritesAreSerialized_data() { test::addDialectRows(); }
+    void concurrentWritesAreSerialized() {
+        QFETCH(Dialect, dialect);
+        TW_TEST_DATABASE(tdb, dialect);
+        QVERIFY(tdb.openMigrated());
+        constexpr int kWrites = 40;
+        std::atomic<int> failures{0};
+        auto writer = [&](const QString& who, bool value) {
+            auto db = Database::open(tdb.spec());
+            if (!db) {
+                ++failures;
+                return;
+            }
+            SystemClock clock;
+            ControlPlane control(**db, clock, QProcessEnvironment(), who);
+            for (int i = 0; i < kWrites; ++i) {
+                if (!control.setFlag(Flag::EnableBatchWebhooks, value, who + u" write"_s).ok()) {
+                    ++failures;
+                }
+            }
+        };
+        std::unique_ptr<QThread> a(QThread::create(writer, u"console-a"_s, true));
+        std::unique_ptr<QThread> b(QThread::create(writer, u"console-b"_s, false));
+        a->start();
+        b->start();
+        QVERIFY(a->wait(120000));
+        QVERIFY(b->wait(120000));
+        QCOMPARE(failures.load(), 0);
+
+        auto db = tdb.openMigrated();
+        QVERIFY(db);
+        SystemClock clock;
+        ControlPlane control(*db, clock, QProcessEnvironment(), u"check"_s);
+        auto entries = control.audit({u"flag:enableBatchWebhooks"_s, {}, {}, {}, 1000}).value();
+        QCOMPARE(entries.size(), 2 * kWrites);
+        QCOMPARE(control.version().value(), 2 * kWrites);
+        // Oldest first: each audit row's old value is the previous row's new value.
+        std::reverse(entries.begin(), entries.end());
+        QCOMPARE(entries.first().oldValue, u"off (default)"_s);
+        for (qsizetype i = 1; i < entries.size(); ++i) {
+            QCOMPARE(entries[i].oldValue, entries[i - 1].newValue);
+        }
+        const bool last = entries.last().newValue.startsWith(u"on"_s);
+        QCOMPARE(control.flag(Flag::EnableBatchWebhooks).value().enabled, last);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestControlPlane)
+#include "tst_control_plane.moc"

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // trackwatchd: the engine headless, for servers.
 #include "common/logging.h"
+#include "control/control_plane.h"
 #include "engine/command_line.h"
 #include "engine/engine.h"
 #include "storage/database.h"
@@ -57,7 +58,16 @@ int runImport(const core::EngineConfig& config, const QString& path, const QStri
         return 1;
     }
     core::SystemClock clock;
-    core::IngestionEngine ingestion(**db, clock, config.ingestion);
+    // enableBatchIngestion as the control plane has it: an override, else the environment.
+    core::ControlPlane control(**db, clock);
+    auto batch = control.flag(core::Flag::EnableBatchIngestion);
+    if (!batch) {
+        std::fprintf(stderr, "trackwatchd: %s\n", qPrintable(batch.error().message));
+        return 1;
+    }
+    core::IngestionOptions options = config.ingestion;
+    options.batch = batch->enabled;
+    core::IngestionEngine ingestion(**db, clock, options);
     core::MailImporter importer(ingestion, account);
     const bool tty = isatty(fileno(stderr)) != 0;
     QElapsedTimer timer;
@@ -86,7 +96,7 @@ int runImport(const core::EngineConfig& config, const QString& path, const QStri
     const double seconds = static_cast<double>(timer.nsecsElapsed()) / 1e9;
     std::printf(
         "import %s into %s (%s ingestion): %s\n", qPrintable(path), qPrintable(account),
-        config.ingestion.batch ? "batch" : "legacy",
+        options.batch ? "batch" : "legacy",
         qPrintable(summaryLine(stats->ingestion, stats->messagesRead, stats->skipped, seconds)));
     for (const QString& reason : stats->skipReasons) {
         std::printf("  skipped %s\n", qPrintable(reason));

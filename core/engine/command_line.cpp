@@ -2,7 +2,6 @@
 #include "engine/command_line.h"
 
 #include "common/logging.h"
-#include "engine/feature_flags.h"
 
 #include <QDir>
 #include <QStandardPaths>
@@ -97,7 +96,6 @@ Result<EngineConfig> EngineCommandLine::read(const QCommandLineParser& parser) c
         return invalid(u"--tracking-days: '%1' is not a number from 1 to 3650"_s.arg(
             parser.value(m_trackingDays)));
     }
-    config.ingestion.batch = FeatureFlags::fromEnvironment(Flag::EnableBatchIngestion);
     config.simulateBackfillSecs = m_backfillSecs;
     if (config.connection.dialect == Dialect::Sqlite) {
         config.analyticsIntervalSecs = 60; // cheap on a local file; keeps the rollup fresh

@@ -2,6 +2,7 @@
 #include "engine/engine.h"
 
 #include "common/logging.h"
+#include "control/control_plane.h"
 #include "storage/database.h"
 #include "storage/migrator.h"
 
@@ -44,7 +45,8 @@ public:
             return;
         }
         m_ingestion = std::make_unique<IngestionEngine>(*m_db, *m_clock, m_config.ingestion);
-        m_snapshot.batchIngestion = m_config.ingestion.batch;
+        m_control = std::make_unique<ControlPlane>(*m_db, *m_clock);
+        applyControl();
         m_snapshot.analyticsScheduler = scheduleAnalytics();
         if (m_config.simulateRate > 0) {
             m_simulator = std::make_unique<TrafficSimulator>(
@@ -75,6 +77,7 @@ public:
         m_tick.stop();
         m_maintenance.stop();
         m_analytics.stop();
+        m_control.reset();
         m_ingestion.reset();
         m_db.reset();
     }
@@ -96,7 +99,32 @@ private:
         return *who;
     }
 
+    // Reads the flags again when the control plane's version moved: a change made by any
+    // console or trackwatchctl reaches this engine within one tick.
+    void applyControl() {
+        auto version = m_control->version();
+        if (!version || *version == m_controlVersion) {
+            return;
+        }
+        m_controlVersion = *version;
+        auto batch = m_control->flag(Flag::EnableBatchIngestion);
+        if (!batch) {
+            logging::get("core.engine")->error("cannot read flags: {}", batch.error().message);
+            return;
+        }
+        IngestionOptions options = m_ingestion->options();
+        if (options.batch != batch->enabled) {
+            logging::get("core.engine")
+                ->info("ingestion switches to the {} path ({})",
+                       batch->enabled ? "batch" : "legacy", flagSourceName(batch->source));
+        }
+        options.batch = batch->enabled;
+        m_ingestion->setOptions(options);
+        m_snapshot.batchIngestion = options.batch;
+    }
+
     void tick() {
+        applyControl();
         const QDateTime now = m_clock->now();
         if (m_simulator) {
             const QList<Delivery> mail = m_simulator->advanceTo(now, m_config.simulateRate);
@@ -161,6 +189,8 @@ private:
     std::shared_ptr<const Clock> m_clock;
     std::unique_ptr<Database> m_db;
     std::unique_ptr<IngestionEngine> m_ingestion;
+    std::unique_ptr<ControlPlane> m_control;
+    qint64 m_controlVersion = -1;
     std::unique_ptr<TrafficSimulator> m_simulator;
     QTimer m_tick;
     QTimer m_maintenance;

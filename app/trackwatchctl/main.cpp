@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: MIT
+// trackwatchctl: the control plane from a terminal, for on-call engineers.
+//
+// Exit codes: 0 done; 1 the database failed or refused; 2 usage error or invalid input.
+#include "common/logging.h"
+#include "control/control_plane.h"
+#include "control/rollout.h"
+#include "storage/connection_spec.h"
+#include "storage/database.h"
+#include "storage/migrator.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <cstdio>
+
+using namespace trackwatch::core;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+constexpr int kOk = 0;
+constexpr int kFailed = 1;
+constexpr int kUsage = 2;
+
+int fail(int code, const QString& message) {
+    std::fprintf(stderr, "trackwatchctl: %s\n", qPrintable(message));
+    return code;
+}
+
+int failWith(const Error& error) {
+    return fail(error.code == ErrorCode::InvalidArgument ? kUsage : kFailed, error.message);
+}
+
+void printJson(const QJsonValue& value) {
+    const QByteArray text = value.isArray()
+                                ? QJsonDocument(value.toArray()).toJson(QJsonDocument::Indented)
+                                : QJsonDocument(value.toObject()).toJson(QJsonDocument::Indented);
+    std::fwrite(text.constData(), 1, static_cast<size_t>(text.size()), stdout);
+}
+
+// Columns padded to their widest cell, header first.
+void printTable(const QStringList& header, const QList<QStringList>& rows) {
+    QList<qsizetype> widths;
+    for (const QString& h : header) {
+        widths << h.size();
+    }
+    for (const QStringList& row : rows) {
+        for (qsizetype c = 0; c < row.size() && c < widths.size(); ++c) {
+            widths[c] = std::max(widths[c], row[c].size());
+        }
+    }
+    auto line = [&](const QStringList& cells) {
+        QString out;
+        for (qsizetype c = 0; c < cells.size(); ++c) {
+            out += c + 1 < cells.size() ? cells[c].leftJustified(widths[c] + 2) : cells[c];
+        }
+        std::printf("%s\n", qPrintable(out));
+    };
+    line(header);
+    for (const QStringList& row : rows) {
+        line(row);
+    }
+}
+
+QString timeText(const QDateTime& t) {
+    return t.isValid() ? t.toUTC().toString(u"yyyy-MM-dd HH:mm:ss'Z'"_s) : QString();
+}
+
+struct Context {
+    ControlPlane& control;
+    bool json;
+    QString reason;
+};
+
+int flagsCommand(Context& ctx, const QStringList& args) {
+    const QString verb = args.value(0);
+    if (verb == u"list" && args.size() == 1) {
+        auto flags = ctx.control.flags();
+        if (!flags) {
+            return failWith(flags.error());
+        }
+        if (ctx.json) {
+            QJsonArray array;
+            for (const FlagValue& f : *flags) {
+                array.append(QJsonObject{{u"name"_s, f.name},
+                                         {u"enabled"_s, f.enabled},
+                                         {u"source"_s, flagSourceName(f.source)},
+                                         {u"updatedBy"_s, f.updatedBy},
+                                         {u"updatedAt"_s, timeText(f.updatedAt)}});
+            }
+            printJson(array);
+            return kOk;
+        }
+        QList<QStringList> rows;
+        for (const FlagValue& f : *flags) {
+            rows << QStringList{f.name, f.enabled ? u"on"_s : u"off"_s, flagSourceName(f.source),
+                                f.updatedBy, timeText(f.updatedAt)};
+        }
+        printTable({u"FLAG"_s, u"VALUE"_s, u"SOURCE"_s, u"CHANGED BY"_s, u"CHANGED AT"_s}, rows);
+        return kOk;
+    }
+    if ((verb == u"set" && args.size() == 3) || (verb == u"clear" && args.size() == 2)) {
+        auto flag = ControlPlane::flagByName(args[1]);
+        if (!flag) {
+            return failWith(flag.error());
+        }
+        Status s;
+        if (verb == u"set") {
+            const QString value = args[2].toLower();
+            if (value != u"on" && value != u"off" && value != u"true" && value != u"false") {
+                return fail(kUsage, u"flags set: '%1' is not on or off"_s.arg(args[2]));
+            }
+            s = ctx.control.setFlag(*flag, value == u"on" || value == u"true", ctx.reason);
+        } else {
+            s = ctx.control.clearFlag(*flag, ctx.reason);
+        }
+        if (!s) {
+            return failWith(s.error());
+        }
+        auto now = ctx.control.flag(*flag);
+        if (!now) {
+            return failWith(now.error());
+        }
+        std::printf("%s is %s (%s)\n", qPrintable(now->name), now->enabled ? "on" : "off",
+                    qPrintable(flagSourceName(now->source)));
+        return kOk;
+    }
+    return fail(kUsage, u"usage: flags list | flags set NAME on|off --reason R | "
+                        u"flags clear NAME --reason R"_s);
+}
+
+int rolloutCommand(Context& ctx, const QStringList& args) {
+    const QString verb = args.value(0);
+    if (verb == u"list" && args.size() == 1) {
+        auto list = ctx.control.rollouts();
+        if (!list) {
+            return failWith(list.error());
+        }
+        if (ctx.json) {
+            QJsonArray array;
+            for (const RolloutValue& r : *list) {
+                array.append(QJsonObject{{u"name"_s, r.name},
+                                         {u"percentage"_s, r.percentage},
+                                         {u"default"_s, r.isDefault},
+                                         {u"updatedBy"_s, r.updatedBy},
+                                         {u"updatedAt"_s, timeText(r.updatedAt)}});
+            }
+            printJson(array);
+            return kOk;
+        }
+        QList<QStringList> rows;
+        for (const RolloutValue& r : *list) {
+            rows << QStringList{r.name, u"%1 %"_s.arg(r.percentage),
+                                r.isDefault ? u"default"_s : r.updatedBy, timeText(r.updatedAt)};
+        }
+        printTable({u"ROLLOUT"_s, u"PERCENT"_s, u"CHANGED BY"_s, u"CHANGED AT"_s}, rows);
+        return kOk;
+    }
+    if (verb == u"set" && args.size() == 3) {
+        bool ok = false;
+        const int percentage = args[2].toInt(&ok);
+        if (!ok) {
+            return fail(kUsage,
+                        u"rollout set: '%1' is not a whole number from 0 to 100"_s.arg(args[2]));
+        }
+        auto moved = ctx.control.rolloutPreview(args[1], percentage);
+        if (!moved) {
+            return failWith(moved.error());
+        }
+        if (const Status s = ctx.control.setRollout(args[1], percentage, ctx.reason); !s) {
+            return failWith(s.error());
+        }
+        std::printf("%s is at %d %% (%lld known accounts moved)\n", qPrintable(args[1]), percentage,
+                    static_cast<long long>(*moved));
+        return kOk;
+    }
+    if (verb == u"check" && args.size() == 2) {
+        auto list = ctx.control.rollouts();
+        if (!list) {
+            return failWith(list.error());
+        }
+        QJsonArray array;
+        QList<QStringList> rows;
+        for (const RolloutValue& r : *list) {
+            const int bucket = Rollout::bucket(r.name, args[1]);
+            const bool in = bucket < r.percentage;
+            array.append(QJsonObject{{u"rollout"_s, r.name},
+                                     {u"bucket"_s, bucket},
+                                     {u"percentage"_s, r.percentage},
+                                     {u"included"_s, in}});
+            rows << QStringList{r.name, QString::number(bucket), u"%1 %"_s.arg(r.percentage),
+                                in ? u"yes (optimized)"_s : u"no (legacy)"_s};
+        }
+        if (ctx.json) {
+            printJson(array);
+        } else {
+            std::printf("account %s\n", qPrintable(args[1]));
+            printTable({u"ROLLOUT"_s, u"BUCKET"_s, u"PERCENT"_s, u"INCLUDED"_s}, rows);
+        }
+        return kOk;
+    }
+    return fail(kUsage, u"usage: rollout list | rollout set NAME PERCENT --reason R | "
+                        u"rollout check ACCOUNT"_s);
+}
+
+int auditCommand(Context& ctx, const QCommandLineParser& parser, const QCommandLineOption& target,
+                 const QCommandLineOption& actor, const QCommandLineOption& since,
+                 const QCommandLineOption& limit) {
+    AuditFilter filter;
+    filter.target = parser.value(target);
+    filter.actor = parser.value(actor);
+    if (parser.isSet(since)) {
+        filter.since = QDateTime::fromString(parser.value(since), Qt::ISODate);
+        if (!filter.since.isValid()) {
+            return fail(kUsage,
+                        u"--since: '%1' is not an ISO-8601 time"_s.arg(parser.value(since)));
+        }
+    }
+    bool ok = true;
+    filter.limit = parser.isSet(limit) ? parser.value(limit).toInt(&ok) : 50;
+    if (!ok || filter.limit < 1) {
+        return fail(kUsage, u"--limit: '%1' is not a positive number"_s.arg(parser.value(limit)));
+    }
+    auto entries = ctx.control.audit(filter);
+    if (!entries) {
+        return failWith(entries.error());
+    }
+    if (ctx.json) {
+        QJsonArray array;
+        for (const AuditEntry& e : *entries) {
+            array.append(QJsonObject{{u"id"_s, e.id},
+                                     {u"at"_s, timeText(e.at)},
+                                     {u"actorRole"_s, e.actorRole},
+                                     {u"actorOsUser"_s, e.actorOsUser},
+                                     {u"action"_s, e.action},
+                                     {u"target"_s, e.target},
+                                     {u"oldValue"_s, e.oldValue},
+                                     {u"newValue"_s, e.newValue},
+                                     {u"reason"_s, e.reason}});
+        }
+        printJson(array);
+        return kOk;
+    }
+    QList<QStringList> rows;
+    for (const AuditEntry& e : *entries) {
+        rows << QStringList{timeText(e.at), u"%1 (%2)"_s.arg(e.actorOsUser, e.actorRole),
+                            e.target,       e.oldValue,
+                            e.newValue,     e.reason};
+    }
+    printTable({u"AT"_s, u"ACTOR"_s, u"TARGET"_s, u"OLD"_s, u"NEW"_s, u"REASON"_s}, rows);
+    return kOk;
+}
+
+} // namespace
+
+int main(int argc, char* argv[]) {
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(u"trackwatch"_s);
+    QCoreApplication::setApplicationVersion(QStringLiteral(TRACKWATCH_VERSION));
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        u"Trackwatch control plane from a terminal.\n\n"
+        u"  flags list | flags set NAME on|off | flags clear NAME\n"
+        u"  rollout list | rollout set NAME PERCENT | rollout check ACCOUNT\n"
+        u"  audit [--target T] [--actor A] [--since TIME] [--limit N]\n\n"
+        u"Changes need --reason. Exit codes: 0 done, 1 database failed, 2 usage or invalid "
+        u"input."_s);
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption db(u"db"_s,
+                                u"Database (default: env TRACKWATCH_DB, else the "
+                                u"console's SQLite file)."_s,
+                                u"dsn"_s);
+    const QCommandLineOption json(u"json"_s, u"Print JSON instead of tables."_s);
+    const QCommandLineOption reason(u"reason"_s, u"Why: required for every change."_s, u"text"_s);
+    const QCommandLineOption target(u"target"_s, u"audit: this target, or a prefix ending in *."_s,
+                                    u"target"_s);
+    const QCommandLineOption actor(u"actor"_s, u"audit: this database role or OS user."_s,
+                                   u"name"_s);
+    const QCommandLineOption since(u"since"_s, u"audit: from this ISO-8601 time."_s, u"time"_s);
+    const QCommandLineOption limit(u"limit"_s, u"audit: at most N entries (default 50)."_s, u"n"_s);
+    parser.addOptions({db, json, reason, target, actor, since, limit});
+    parser.addPositionalArgument(u"command"_s, u"flags, rollout or audit, then its verb."_s);
+    parser.process(app);
+    logging::initialize({}, u"warn"_s);
+
+    const QStringList args = parser.positionalArguments();
+    if (args.isEmpty()) {
+        return fail(kUsage, u"no command (try --help)"_s);
+    }
+    QString dsn = parser.value(db);
+    if (dsn.isEmpty()) {
+        dsn = qEnvironmentVariable("TRACKWATCH_DB");
+    }
+    if (dsn.isEmpty()) {
+        dsn = ConnectionSpec::defaultSqlitePath();
+    }
+    auto spec = ConnectionSpec::parse(dsn);
+    if (!spec) {
+        return fail(kUsage, u"--db: "_s + spec.error().message);
+    }
+    auto database = Database::open(*spec);
+    if (!database) {
+        return fail(kFailed, database.error().message);
+    }
+    Migrator migrator(**database);
+    if (auto r = migrator.migrate(); !r) {
+        return fail(kFailed, r.error().message);
+    }
+    SystemClock clock;
+    ControlPlane control(**database, clock);
+    Context ctx{control, parser.isSet(json), parser.value(reason)};
+    const QString group = args.first();
+    if (group == u"flags") {
+        return flagsCommand(ctx, args.mid(1));
+    }
+    if (group == u"rollout") {
+        return rolloutCommand(ctx, args.mid(1));
+    }
+    if (group == u"audit" && args.size() == 1) {
+        return auditCommand(ctx, parser, target, actor, since, limit);
+    }
+    return fail(kUsage, u"unknown command '%1' (try --help)"_s.arg(args.join(u' ')));
+}

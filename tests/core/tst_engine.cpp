@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+#include "control/control_plane.h"
+#include "engine/engine.h"
+
+#include "../support/test_databases.h"
+
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace trackwatch;
+using namespace trackwatch::core;
+using namespace Qt::StringLiterals;
+
+class TestEngine : public QObject {
+    Q_OBJECT
+private slots:
+    // A flag changed through the control plane by someone else reaches a running engine
+    // within a tick (SQLite: the engine polls control_version).
+    void flagChangeReachesARunningEngine_data() { test::addDialectRows(); }
+    void flagChangeReachesARunningEngine() {
+        QFETCH(Dialect, dialect);
+        TW_TEST_DATABASE(tdb, dialect);
+        EngineConfig config;
+        config.connection = tdb.spec();
+        config.simulateRate = 36'000;
+        config.tickMs = 50;
+        Engine engine(config, std::make_shared<SystemClock>());
+        QSignalSpy ready(&engine, &Engine::ready);
+        QSignalSpy snapshots(&engine, &Engine::snapshotReady);
+        engine.start();
+        QVERIFY(ready.wait(10000));
+        QVERIFY(snapshots.wait(10000));
+        QCOMPARE(snapshots.last().first().value<EngineSnapshot>().batchIngestion, false);
+
+        auto db = Database::open(tdb.spec());
+        QVERIFY(db.ok());
+        SystemClock clock;
+        ControlPlane control(**db, clock, QProcessEnvironment(), u"oncall"_s);
+        QVERIFY(control.setFlag(Flag::EnableBatchIngestion, true, u"load test"_s).ok());
+        bool switched = false;
+        // Each tick is 50 ms; the engine must notice within a few of them.
+        for (int i = 0; i < 20 && !switched && snapshots.wait(5000); ++i) {
+            switched = snapshots.last().first().value<EngineSnapshot>().batchIngestion;
+        }
+        QVERIFY(switched);
+    }
+
+    void badDatabaseFailsWithAClearMessage() {
+        EngineConfig config;
+        config.connection.dialect = Dialect::Sqlite;
+        config.connection.path = u"/proc/trackwatch-cannot-live-here/x.db"_s;
+        Engine engine(config, std::make_shared<SystemClock>());
+        QSignalSpy failed(&engine, &Engine::failed);
+        engine.start();
+        QVERIFY(failed.wait(10000));
+        QVERIFY2(failed.first().first().toString().contains(u"/proc/trackwatch-cannot-live-here"_s),
+                 qPrintable(failed.first().first().toString()));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestEngine)
+#include "tst_engine.moc"

@@ -146,17 +146,18 @@ Status ControlPlane::change(const QString& action, const QString& target, const 
     });
 }
 
+Result<QString> ControlPlane::describeFlag(Flag which) {
+    auto v = flag(which);
+    if (!v) {
+        return v.error();
+    }
+    return u"%1 (%2)"_s.arg(onOff(v->enabled), flagSourceName(v->source));
+}
+
 Status ControlPlane::setFlag(Flag which, bool enabled, const QString& reason) {
     const FlagInfo& info = FeatureFlags::info(which);
     return change(
-        u"flag.set"_s, u"flag:"_s + info.name, reason,
-        [&]() -> Result<QString> {
-            auto v = flag(which);
-            if (!v) {
-                return v.error();
-            }
-            return u"%1 (%2)"_s.arg(onOff(v->enabled), flagSourceName(v->source));
-        },
+        u"flag.set"_s, u"flag:"_s + info.name, reason, [&] { return describeFlag(which); },
         [&]() -> Status {
             return Status::from(m_db.exec(
                 u"INSERT INTO feature_flag_overrides (flag, enabled, source, updated_at, "
@@ -176,14 +177,7 @@ Status ControlPlane::clearFlag(Flag which, const QString& reason) {
     const QString fallbackSource =
         m_env.contains(info.environment) ? u"environment"_s : u"default"_s;
     return change(
-        u"flag.clear"_s, u"flag:"_s + info.name, reason,
-        [&]() -> Result<QString> {
-            auto v = flag(which);
-            if (!v) {
-                return v.error();
-            }
-            return u"%1 (%2)"_s.arg(onOff(v->enabled), flagSourceName(v->source));
-        },
+        u"flag.clear"_s, u"flag:"_s + info.name, reason, [&] { return describeFlag(which); },
         [&]() -> Status {
             return Status::from(
                 m_db.exec(u"DELETE FROM feature_flag_overrides WHERE flag = ?"_s, {info.name}));

@@ -89,6 +89,7 @@ public:
     Result<qint64> version();
 
 private:
+    Result<QString> describeFlag(Flag which); // "on (override)", as the audit log shows it
     Status change(const QString& action, const QString& target, const QString& reason,
                   const std::function<Result<QString>()>& readOld,
                   const std::function<Status()>& write, const QString& newValue);

@@ -26,9 +26,12 @@ Status applyPort(ConnectionSpec& spec, const QString& text) {
     bool ok = false;
     const int port = text.toInt(&ok);
     if (!ok || port < 1 || port > 65535) {
+        // Repeat the text only when it is digits: a mistyped URL can put the password here.
+        static const QRegularExpression digits(u"^[0-9]{1,12}$"_s);
+        const QString shown = digits.match(text).hasMatch() ? u" '%1'"_s.arg(text) : QString();
         return Status::failure(ErrorCode::InvalidArgument,
-                               u"invalid connection string: port '%1' is not a number from 1 to "
-                               u"65535"_s.arg(text));
+                               u"invalid connection string: the port%1 is not a number from 1 "
+                               u"to 65535"_s.arg(shown));
     }
     spec.port = port;
     return {};
@@ -46,6 +49,17 @@ Status applyKey(ConnectionSpec& spec, const QString& key, const QString& value) 
     } else if (key == u"password") {
         spec.password = value;
     } else if (kPassThroughOptions.contains(key)) {
+        // These go into libpq's key=value string unquoted: nothing that could end a value.
+        static const QRegularExpression safe(u"^[A-Za-z0-9_.,:/~+-]+$"_s);
+        static const QStringList sslModes = {u"disable"_s, u"allow"_s,     u"prefer"_s,
+                                             u"require"_s, u"verify-ca"_s, u"verify-full"_s};
+        bool number = false;
+        value.toUInt(&number);
+        if (!safe.match(value).hasMatch() || (key == u"sslmode" && !sslModes.contains(value)) ||
+            (key == u"connect_timeout" && !number)) {
+            return Status::failure(ErrorCode::InvalidArgument,
+                                   u"invalid connection string: bad value for '%1'"_s.arg(key));
+        }
         spec.options.insert(key, value);
     } else {
         return Status::failure(ErrorCode::InvalidArgument,
@@ -68,22 +82,24 @@ Result<ConnectionSpec> finishPostgres(ConnectionSpec spec) {
 }
 
 Result<ConnectionSpec> parseUrl(const QString& text) {
-    // Check the port ourselves first: QUrl only says "invalid" for a bad one.
-    static const QRegularExpression authorityRe(u"^[A-Za-z]+://([^/?#]*)"_s);
-    const QString hostPort = authorityRe.match(text).captured(1).section(u'@', -1);
-    const qsizetype closing = hostPort.lastIndexOf(u']');
-    const qsizetype colon = hostPort.lastIndexOf(u':');
-    if (colon > closing && colon + 1 < hostPort.size()) {
+    // A numeric port out of range gets its own message (QUrl only says "invalid").
+    static const QRegularExpression portRe(u"^[A-Za-z]+://[^/?#]*@[^/?#@]*:([0-9]+)(?:[/?#]|$)"_s);
+    static const QRegularExpression portNoUserRe(u"^[A-Za-z]+://[^/?#@]*:([0-9]+)(?:[/?#]|$)"_s);
+    QRegularExpressionMatch port = portRe.match(text);
+    if (!port.hasMatch()) {
+        port = portNoUserRe.match(text);
+    }
+    if (port.hasMatch()) {
         ConnectionSpec probe;
-        if (const Status s = applyPort(probe, hostPort.mid(colon + 1)); !s) {
+        if (const Status s = applyPort(probe, port.captured(1)); !s) {
             return s.error();
         }
     }
     const QUrl url(text, QUrl::StrictMode);
     if (!url.isValid()) {
         // QUrl's own message quotes the input, which may hold the password: say less.
-        return fail(u"not a valid postgresql:// URL (check for unescaped '@', '/' or ':' in "
-                    u"the user name or password; percent-encode them)"_s);
+        return fail(u"not a valid postgresql:// URL (the port must be a number; percent-encode "
+                    u"'@', '/', ':', '?' and '#' in the user name and password)"_s);
     }
     ConnectionSpec spec;
     spec.dialect = Dialect::PostgreSql;

@@ -8,7 +8,6 @@
 #include <QFileInfo>
 #include <QSqlDriver>
 #include <QSqlError>
-#include <QSqlField>
 #include <QThread>
 
 namespace trackwatch::core {
@@ -61,11 +60,13 @@ Result<std::unique_ptr<Database>> Database::open(const ConnectionSpec& spec) {
             db.setDatabaseName(spec.database);
             db.setUserName(spec.user);
             db.setPassword(spec.password);
-            QStringList options{u"connect_timeout=5"_s, u"application_name=trackwatch"_s};
-            for (auto it = spec.options.cbegin(); it != spec.options.cend(); ++it) {
-                if (it.key() != u"connect_timeout" && it.key() != u"application_name") {
-                    options << it.key() + u'=' + it.value();
-                }
+            // ConnectionSpec::parse() only lets through values that cannot break this string.
+            QMap<QString, QString> settings{{u"connect_timeout"_s, u"5"_s},
+                                            {u"application_name"_s, u"trackwatch"_s}};
+            settings.insert(spec.options);
+            QStringList options;
+            for (auto it = settings.cbegin(); it != settings.cend(); ++it) {
+                options << it.key() + u'=' + it.value();
             }
             db.setConnectOptions(options.join(u';'));
         }
@@ -113,35 +114,21 @@ Database::~Database() {
 }
 
 Result<QSqlQuery> Database::exec(const QString& sql, const QVariantList& values) {
-    QSqlQuery query(m_db);
-    query.setForwardOnly(true);
+    // Values are inlined as quoted literals rather than bound: QPSQL prepares every statement
+    // on the server (PREPARE, EXECUTE, DEALLOCATE: three round trips) even when it runs once,
+    // and QtSql's positional binding costs grow with the square of the number of values (a
+    // 1,000-row insert). Quoting is what QPSQL's EXECUTE does with bound values anyway.
+    QString statement = sql;
     if (!values.isEmpty()) {
-        // QPSQL prepares every statement on the server (PREPARE, EXECUTE, DEALLOCATE: three
-        // round trips) even when it runs once, and QtSql's positional binding costs grow with
-        // the square of the number of values (a 1,000-row insert). Inline the values with the
-        // driver's own escaping instead, as QPSQL's EXECUTE does: one round trip.
         auto inlined = inlineValues(sql, values);
         if (!inlined) {
             return inlined.error();
         }
-        if (!query.exec(*inlined)) {
-            return sqlError(query, firstLine(sql));
-        }
-        return query;
+        statement = std::move(inlined).value();
     }
-    if (values.isEmpty()) {
-        if (!query.exec(sql)) {
-            return sqlError(query, firstLine(sql));
-        }
-        return query;
-    }
-    if (!query.prepare(sql)) {
-        return sqlError(query, firstLine(sql));
-    }
-    for (const QVariant& v : values) {
-        query.addBindValue(v);
-    }
-    if (!query.exec()) {
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);
+    if (!query.exec(statement)) {
         return sqlError(query, firstLine(sql));
     }
     return query;
@@ -175,13 +162,16 @@ Status Database::transaction(const std::function<Status()>& body) {
     return result;
 }
 
-QString Database::literal(const QVariant& v) const {
+Result<QString> Database::literal(const QVariant& v) const {
     if (!v.isValid() || v.isNull()) {
         return u"NULL"_s;
     }
     switch (v.typeId()) {
-    case QMetaType::QString: {
-        const QString text = v.toString();
+    case QMetaType::QString:
+    case QMetaType::QDateTime: {
+        const QString text = v.typeId() == QMetaType::QDateTime
+                                 ? v.toDateTime().toUTC().toString(u"yyyy-MM-ddTHH:mm:ss.zzz'Z'"_s)
+                                 : v.toString();
         if (text.isNull()) {
             return u"NULL"_s;
         }
@@ -208,24 +198,42 @@ QString Database::literal(const QVariant& v) const {
     case QMetaType::ULong:
     case QMetaType::Short:
     case QMetaType::UShort:
-        return v.toString();
-    case QMetaType::Double:
-        return QString::number(v.toDouble(), 'g', 17);
+    case QMetaType::Double: {
+        const QString number =
+            v.typeId() == QMetaType::Double ? QString::number(v.toDouble(), 'g', 17) : v.toString();
+        // "5 -?" with -3 must not become "5 --3", a comment.
+        return number.startsWith(u'-') ? u"("_s + number + u")"_s : number;
+    }
     case QMetaType::Bool:
         return v.toBool() ? u"TRUE"_s : u"FALSE"_s;
-    default: {
-        QSqlField field(QString(), v.metaType());
-        field.setValue(v);
-        return m_db.driver()->formatValue(field);
-    }
+    default:
+        return Error{ErrorCode::InvalidArgument, u"cannot pass a value of type %1 to SQL"_s.arg(
+                                                     QString::fromLatin1(v.metaType().name()))};
     }
 }
 
+// Placeholders are the '?' outside single-quoted literals; callers' SQL has no '?' in comments,
+// identifiers or dollar quotes.
 Result<QString> Database::inlineValues(const QString& sql, const QVariantList& values) const {
+    qsizetype placeholders = 0;
+    bool inString = false;
+    for (const QChar c : sql) {
+        if (c == u'\'') {
+            inString = !inString;
+        } else if (c == u'?' && !inString) {
+            ++placeholders;
+        }
+    }
+    if (placeholders != values.size()) {
+        return Error{ErrorCode::InvalidArgument,
+                     u"%1: %2 values for %3 placeholders"_s.arg(firstLine(sql))
+                         .arg(values.size())
+                         .arg(placeholders)};
+    }
     QString out;
     out.reserve(sql.size() + values.size() * 16);
     qsizetype next = 0;
-    bool inString = false;
+    inString = false;
     for (const QChar c : sql) {
         if (c == u'\'') {
             inString = !inString;
@@ -234,15 +242,11 @@ Result<QString> Database::inlineValues(const QString& sql, const QVariantList& v
             out += c;
             continue;
         }
-        if (next >= values.size()) {
-            break;
+        auto value = literal(values[next++]);
+        if (!value) {
+            return Error{value.error().code, firstLine(sql) + u": "_s + value.error().message};
         }
-        out += literal(values[next++]);
-    }
-    if (next != values.size() || sql.count(u'?') < values.size()) {
-        return Error{
-            ErrorCode::InvalidArgument,
-            u"%1: %2 values for its placeholders"_s.arg(firstLine(sql)).arg(values.size())};
+        out += *value;
     }
     return out;
 }

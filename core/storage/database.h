@@ -32,7 +32,9 @@ public:
     const ConnectionSpec& spec() const { return m_spec; }
     QSqlDatabase& handle() { return m_db; }
 
-    // Prepares and runs one statement with positional (?) values. The error names the failing
+    // Runs one statement with positional (?) values: strings, date-times, numbers, booleans
+    // and nulls, inlined as quoted literals (any other type is refused). A '?' counts as a
+    // placeholder outside single-quoted literals only. The error names the failing
     // statement's first line and the driver's message.
     Result<QSqlQuery> exec(const QString& sql, const QVariantList& values = {});
 
@@ -46,7 +48,7 @@ public:
 private:
     Database(ConnectionSpec spec, QSqlDatabase db);
     Result<QString> inlineValues(const QString& sql, const QVariantList& values) const;
-    QString literal(const QVariant& value) const;
+    Result<QString> literal(const QVariant& value) const;
     ConnectionSpec m_spec;
     QSqlDatabase m_db;
 };

@@ -71,7 +71,10 @@ Result<int> Migrator::currentVersion() {
 Result<QList<int>> Migrator::migrate() {
     auto log = logging::get("core.storage");
     const QList<Migration> known = available();
-    const int newestKnown = known.isEmpty() ? 0 : known.last().version;
+    if (known.isEmpty()) {
+        return Error{ErrorCode::Unavailable, u"no migrations are built into this Trackwatch"_s};
+    }
+    const int newestKnown = known.last().version;
     if (const Status s = ensureVersionTable(); !s) {
         // Another engine may be creating it at this moment on PostgreSQL; one retry settles it.
         if (const Status again = ensureVersionTable(); !again) {

@@ -237,7 +237,9 @@ TrackedEmailRepository::insertSent(const QList<QPair<qint64, const MailMessage*>
     } else {
         QStringList rows;
         for (qsizetype r = 0; r < columns[0].size(); ++r) {
-            rows << u"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"_s;
+            // A null QString is NULL: the NOT NULL text columns fall back to ''.
+            rows << u"(?, ?, ?, ?, ?, COALESCE(?, ''), COALESCE(?, ''), COALESCE(?, ''), "
+                    u"COALESCE(?, ''), ?, ?, ?)"_s;
             for (int c = 0; c < kColumns; ++c) {
                 const QString& v = columns[c][r];
                 // Empty optional ids are stored as NULL.

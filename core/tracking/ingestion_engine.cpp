@@ -93,7 +93,7 @@ Result<qint64> IngestionEngine::accountId(const QString& address) {
     }
     auto id = m_repo.ensureAccount(address);
     if (id) {
-        (m_options.batch ? m_pendingAccounts : m_accounts).insert(address, *id);
+        m_pendingAccounts.insert(address, *id);
     }
     return id;
 }
@@ -107,23 +107,16 @@ Result<IngestionStats> IngestionEngine::ingest(const QList<Delivery>& deliveries
         }
         return r;
     };
-    if (!m_options.batch) {
-        for (const Delivery& d : deliveries) {
-            auto one = ingestOne(d);
-            if (!one) {
-                return finish(one.error());
-            }
-            total += *one;
-        }
-        return finish(total);
-    }
-    const qsizetype size = std::max(1, m_options.batchSize);
+    // Batch path: batchSize deliveries per transaction. Legacy path: one delivery per
+    // transaction, row at a time; a delivery is stored whole or not at all, so retrying after
+    // a failure never finds half of it (its inbound id recorded, its reply not applied).
+    const qsizetype size = m_options.batch ? std::max(1, m_options.batchSize) : 1;
     for (qsizetype start = 0; start < deliveries.size(); start += size) {
-        const QList<Delivery> batch = deliveries.mid(start, size);
         IngestionStats stats;
         m_pendingAccounts.clear();
         const Status s = m_db.transaction([&]() -> Status {
-            auto r = ingestBatch(batch);
+            auto r = m_options.batch ? ingestBatch(deliveries.mid(start, size))
+                                     : ingestOne(deliveries[start]);
             if (!r) {
                 return r.error();
             }
@@ -134,7 +127,7 @@ Result<IngestionStats> IngestionEngine::ingest(const QList<Delivery>& deliveries
             m_pendingAccounts.clear();
             return finish(s.error());
         }
-        m_accounts.insert(m_pendingAccounts);
+        m_accounts.insert(m_pendingAccounts); // the accounts created in it now exist
         m_pendingAccounts.clear();
         total += stats;
     }

@@ -56,8 +56,8 @@ struct IngestionStats {
 // message twice changes nothing the second time.
 //
 // Two paths with the same results: the batch path (one transaction and a handful of
-// set-based statements per batch) and the legacy path (row at a time in autocommit, as an
-// ORM would issue it). Lives on its Database's thread. Not thread-safe.
+// set-based statements per batch) and the legacy path (row at a time, one transaction per message,
+// as an ORM would issue it). Lives on its Database's thread. Not thread-safe.
 class IngestionEngine {
 public:
     IngestionEngine(Database& db, const Clock& clock, IngestionOptions options = {});

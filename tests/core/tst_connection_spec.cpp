@@ -86,6 +86,15 @@ private slots:
         QTest::newRow("unknown scheme") << u"mysql://u:hunter2@h/d"_s << u"mysql"_s;
         QTest::newRow("bad port") << u"postgresql://u:hunter2@h:99999/d"_s << u"port"_s;
         QTest::newRow("non-numeric port") << u"postgresql://u:hunter2@h:abc/d"_s << u"port"_s;
+        QTest::newRow("password where the port goes") << u"postgresql://tw:hunter2"_s << u"URL"_s;
+        QTest::newRow("slash in password") << u"postgresql://tw:hun/ter2@h/d"_s << u"URL"_s;
+        QTest::newRow("hash in password") << u"postgresql://tw:hunter2#x@h/d"_s << u"URL"_s;
+        QTest::newRow("option smuggling a password")
+            << u"postgresql://u@h/d?sslmode=disable%20password%3Dhunter2"_s << u"sslmode"_s;
+        QTest::newRow("bad sslmode")
+            << u"host=h dbname=d user=u sslmode=sometimes"_s << u"sslmode"_s;
+        QTest::newRow("bad connect_timeout")
+            << u"host=h dbname=d user=u connect_timeout=soon"_s << u"connect_timeout"_s;
         QTest::newRow("no database") << u"postgresql://u:hunter2@h:5432"_s << u"database"_s;
         QTest::newRow("no user") << u"postgresql://h/d"_s << u"user"_s;
         QTest::newRow("unknown url parameter")

@@ -173,6 +173,73 @@ private slots:
         QCOMPARE(stats[0].bounces(), stats[1].bounces());
     }
 
+    // A sent message may have no To/Cc (Bcc only) and no subject: it is still tracked.
+    void sentMailWithoutRecipientsOrSubject_data() { storesOnceOnBothPaths_data(); }
+    void sentMailWithoutRecipientsOrSubject() {
+        QFETCH(Dialect, dialect);
+        QFETCH(bool, batch);
+        TW_TEST_DATABASE(tdb, dialect);
+        auto db = tdb.openMigrated();
+        QVERIFY(db);
+        ManualClock clock(kT0);
+        IngestionEngine engine(*db, clock, {batch, 100, 30});
+        auto mail = sentMail(u"me@company.example"_s, 3, kT0);
+        mail[1].message.recipients.clear();
+        mail[1].message.subject = QString();
+        auto r = engine.ingest(mail);
+        QVERIFY2(r.ok(), r.ok() ? "" : qPrintable(r.error().message));
+        QCOMPARE(r->stored, 3);
+        auto q = db->exec(u"SELECT recipients, subject FROM tracked_emails WHERE "
+                          u"internet_message_id = 'msg-1@company.example'"_s);
+        QVERIFY(q.ok() && q->next());
+        QCOMPARE(q->value(0).toString(), QString());
+        QCOMPARE(q->value(1).toString(), QString());
+    }
+
+    // A failure halfway through a delivery on the legacy path leaves nothing of it behind, so
+    // ingesting it again applies it (it is not mistaken for a duplicate).
+    void legacyRetryAfterFailureApplies_data() { test::addDialectRows(); }
+    void legacyRetryAfterFailureApplies() {
+        QFETCH(Dialect, dialect);
+        TW_TEST_DATABASE(tdb, dialect);
+        auto db = tdb.openMigrated();
+        QVERIFY(db);
+        ManualClock clock(kT0);
+        IngestionEngine engine(*db, clock, {false, 100, 30});
+        const auto mail = sentMail(u"me@company.example"_s, 1, kT0);
+        QVERIFY(engine.ingest(mail).ok());
+        MailMessage reply;
+        reply.messageId = u"reply@customer.example"_s;
+        reply.inReplyTo = {mail[0].message.messageId};
+        reply.sender = u"client@customer.example"_s;
+        reply.sentAt = kT0.addSecs(600);
+        const QList<Delivery> replies{{u"me@company.example"_s, reply}};
+
+        if (dialect == Dialect::Sqlite) {
+            QVERIFY(db->exec(u"CREATE TRIGGER refuse BEFORE UPDATE ON tracked_emails "
+                             u"BEGIN SELECT RAISE(ABORT, 'database went away'); END"_s)
+                        .ok());
+        } else {
+            QVERIFY(db->exec(u"CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                             u"BEGIN RAISE EXCEPTION 'database went away'; END $$"_s)
+                        .ok());
+            QVERIFY(db->exec(u"CREATE TRIGGER refuse BEFORE UPDATE ON tracked_emails "
+                             u"FOR EACH ROW EXECUTE FUNCTION refuse()"_s)
+                        .ok());
+        }
+        QVERIFY(!engine.ingest(replies).ok());
+        QVERIFY(db->exec(dialect == Dialect::Sqlite ? u"DROP TRIGGER refuse"_s
+                                                    : u"DROP TRIGGER refuse ON tracked_emails"_s)
+                    .ok());
+        auto again = engine.ingest(replies);
+        QVERIFY(again.ok());
+        QCOMPARE(again->duplicates, 0);
+        QCOMPARE(again->repliesMatched, 1);
+        QCOMPARE(scalar(*db, u"SELECT count(*) FROM tracked_emails WHERE tracking_status = "
+                             u"'replied'"_s),
+                 1);
+    }
+
     void expiresAfterTrackingDays_data() { test::addDialectRows(); }
     void expiresAfterTrackingDays() {
         QFETCH(Dialect, dialect);

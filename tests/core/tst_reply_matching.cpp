@@ -176,7 +176,11 @@ private slots:
         QTest::newRow("bounce before its parent")
             << QList<Delivery>{bounce(u"dsn@mx.example"_s, 1, a), sent(a, 0)}
             << QList<Expectation>{{a, u"bounced"_s, {}, 0}};
+        // "Re: Quarterly report" from the recipient, with no ids and no conversation.
         QTest::newRow("subject-only lookalike does not match")
+            << QList<Delivery>{sent(a, 0, u"conv-1"_s), inbound(u"r1@c.example"_s, 5, {}, {}, {})}
+            << QList<Expectation>{{a, u"active"_s, {}, 0}};
+        QTest::newRow("other conversation does not match")
             << QList<Delivery>{sent(a, 0, u"conv-1"_s),
                                inbound(u"r1@c.example"_s, 5, {}, {}, u"conv-other"_s)}
             << QList<Expectation>{{a, u"active"_s, {}, 0}};

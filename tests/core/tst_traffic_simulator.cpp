@@ -2,7 +2,6 @@
 #include "tracking/traffic_simulator.h"
 
 #include <QCryptographicHash>
-#include <QElapsedTimer>
 #include <QHash>
 #include <QRegularExpression>
 #include <QSet>
@@ -547,19 +546,6 @@ private slots:
         const QByteArray all = fingerprint(mail).join(u'\n').toUtf8();
         QCOMPARE(QCryptographicHash::hash(all, QCryptographicHash::Sha256).toHex(),
                  QByteArray("a74922a0f0e53af8ce2877b00a79fb35b5ad400b74a551c3b32c0bbec2e8de98"));
-    }
-
-    void cheap() {
-        SimulatorConfig config;
-        TrafficSimulator sim(config, kT0);
-        QElapsedTimer timer;
-        timer.start();
-        const auto mail = sim.advanceTo(kT0.addSecs(3600), 10'000);
-        const qint64 elapsed = timer.elapsed();
-        qInfo("10,000/h for one simulated hour: %lld deliveries in %lld ms", qint64{mail.size()},
-              elapsed);
-        QVERIFY(countSent(mail) > 9000);
-        QVERIFY2(elapsed < 1000, qPrintable(QString::number(elapsed)));
     }
 };
 

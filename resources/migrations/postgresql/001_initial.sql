@@ -76,10 +76,11 @@ CREATE TABLE engine_state (
     value TEXT NOT NULL
 );
 
--- Hourly rollups by sent hour, per account and (email_account_id 0) over all accounts.
+-- Hourly rollups by sent hour (UTC hours, whatever the session's time zone), per account and
+-- (email_account_id 0) over all accounts.
 CREATE MATERIALIZED VIEW tracked_emails_hourly_metrics AS
 SELECT COALESCE(email_account_id, 0)                              AS email_account_id,
-       date_trunc('hour', sent_at)                                AS hour,
+       date_trunc('hour', sent_at, 'UTC')                                AS hour,
        count(*)                                                   AS emails_sent,
        count(*) FILTER (WHERE tracking_status = 'replied')        AS emails_replied,
        count(*) FILTER (WHERE tracking_status = 'bounced')        AS emails_bounced,
@@ -89,8 +90,8 @@ SELECT COALESCE(email_account_id, 0)                              AS email_accou
        percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM replied_at - sent_at))
            FILTER (WHERE replied_at IS NOT NULL)                  AS p90_reply_seconds
 FROM tracked_emails
-GROUP BY GROUPING SETS ((email_account_id, date_trunc('hour', sent_at)),
-                        (date_trunc('hour', sent_at)));
+GROUP BY GROUPING SETS ((email_account_id, date_trunc('hour', sent_at, 'UTC')),
+                        (date_trunc('hour', sent_at, 'UTC')));
 
 CREATE UNIQUE INDEX idx_tracked_emails_hourly_metrics_key
     ON tracked_emails_hourly_metrics (email_account_id, hour);
@@ -157,7 +158,7 @@ LANGUAGE sql STABLE AS $$
            m.median_reply_seconds, m.p90_reply_seconds
     FROM tracked_emails_hourly_metrics m
     WHERE m.email_account_id = COALESCE(p_account_id, 0)
-      AND m.hour >= date_trunc('hour', p_since)
+      AND m.hour >= date_trunc('hour', p_since, 'UTC')
       AND m.hour < p_until
     ORDER BY m.hour;
 $$;

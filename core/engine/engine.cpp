@@ -172,6 +172,9 @@ private:
     }
 
     void expire() {
+        if (auto r = m_ingestion->resolveStrandedPending(); !r) {
+            logging::get("core.engine")->error("pending sweep failed: {}", r.error().message);
+        }
         if (auto r = m_ingestion->expireOverdue(); !r) {
             logging::get("core.engine")->error("expiry failed: {}", r.error().message);
         } else if (*r > 0) {

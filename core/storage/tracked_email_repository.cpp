@@ -484,6 +484,29 @@ Result<QList<PendingRef>> TrackedEmailRepository::pendingFor(const QList<qint64>
     return found;
 }
 
+Result<QList<QPair<qint64, MailMessage>>> TrackedEmailRepository::awaitedTracked() {
+    auto q = m_db.exec(
+        u"SELECT DISTINCT t.email_account_id, t.internet_message_id, t.conversation_id, t.sent_at "
+        u"FROM pending_reply_refs r JOIN tracked_emails t "
+        u"ON t.email_account_id = r.email_account_id AND t.internet_message_id = r.ref_id "
+        u"UNION SELECT DISTINCT t.email_account_id, t.internet_message_id, t.conversation_id, "
+        u"t.sent_at FROM pending_reply_refs r JOIN tracked_emails t "
+        u"ON t.email_account_id = r.email_account_id AND r.method = 'conversation' AND "
+        u"r.ref_id = 'conv:' || t.conversation_id"_s);
+    if (!q) {
+        return q.error();
+    }
+    QList<QPair<qint64, MailMessage>> found;
+    while (q->next()) {
+        MailMessage m;
+        m.messageId = q->value(1).toString();
+        m.conversationId = q->value(2).toString();
+        m.sentAt = readTime(q->value(3));
+        found.append({q->value(0).toLongLong(), m});
+    }
+    return found;
+}
+
 Status TrackedEmailRepository::deletePending(const QList<qint64>& pendingIds) {
     if (pendingIds.isEmpty()) {
         return {};
@@ -549,9 +572,11 @@ Status TrackedEmailRepository::refreshSqliteRollup(const QDateTime& now) {
         auto hours =
             since.isEmpty()
                 ? m_db.exec(u"SELECT DISTINCT substr(sent_at, 1, 13) FROM tracked_emails"_s)
+                // Writers stamp updated_at before they commit: look five minutes further
+                // back, so a row committed just after the last refresh is not missed.
                 : m_db.exec(u"SELECT DISTINCT substr(sent_at, 1, 13) FROM tracked_emails "
                             u"WHERE updated_at >= ?"_s,
-                            {since});
+                            {timeValue(readTime(since).addSecs(-300))});
         if (!hours) {
             return hours.error();
         }

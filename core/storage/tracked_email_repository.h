@@ -99,6 +99,10 @@ public:
     Status addPending(qint64 accountId, const QString& kind, const MailMessage& message,
                       const QList<QPair<QString, QPair<MatchMethod, int>>>& refs,
                       const QDateTime& now);
+    // Tracked emails that a pending reply or bounce points at: normally resolved when they
+    // land, but two engines committing parent and reply at the same moment each miss the
+    // other's row.
+    Result<QList<QPair<qint64, MailMessage>>> awaitedTracked();
     Result<QList<PendingRef>> pendingFor(const QList<qint64>& accounts, const QStringList& refIds);
     Status deletePending(const QList<qint64>& pendingIds);
 

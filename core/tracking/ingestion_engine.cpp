@@ -423,6 +423,25 @@ Status IngestionEngine::resolvePending(const QList<Item>& landed, IngestionStats
     return m_repo.deletePending(resolved);
 }
 
+Result<qint64> IngestionEngine::resolveStrandedPending() {
+    IngestionStats stats;
+    const Status s = m_db.transaction([&]() -> Status {
+        auto awaited = m_repo.awaitedTracked();
+        if (!awaited) {
+            return awaited.error();
+        }
+        QList<Item> landed;
+        for (const auto& [account, message] : *awaited) {
+            landed.append({account, &message});
+        }
+        return resolvePending(landed, stats);
+    });
+    if (!s) {
+        return s.error();
+    }
+    return stats.lateReplies + stats.lateBounces;
+}
+
 Result<qint64> IngestionEngine::expireOverdue() {
     const QDateTime now = m_clock.now();
     auto expired = m_repo.expire(now.addDays(-m_options.trackingDays), now);

@@ -74,6 +74,11 @@ public:
     // Expires active emails sent more than trackingDays ago. Returns how many.
     Result<qint64> expireOverdue();
 
+    // Applies pending replies and bounces whose parent is tracked by now but was committed by
+    // another engine at the same moment as them (each missed the other's row). Run it now and
+    // then; returns how many were applied.
+    Result<qint64> resolveStrandedPending();
+
     TrackedEmailRepository& repository() { return m_repo; }
 
 private:

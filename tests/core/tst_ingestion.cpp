@@ -240,6 +240,41 @@ private slots:
                  1);
     }
 
+    // Two engines: one stores a reply before its parent exists, the other stores the parent in
+    // a transaction that cannot see the reply's pending row. The sweep joins them.
+    void sweepResolvesStrandedPendingReplies_data() { test::addDialectRows(); }
+    void sweepResolvesStrandedPendingReplies() {
+        QFETCH(Dialect, dialect);
+        TW_TEST_DATABASE(tdb, dialect);
+        auto db = tdb.openMigrated();
+        QVERIFY(db);
+        ManualClock clock(kT0);
+        IngestionEngine engine(*db, clock, {true, 100, 30});
+        const auto mail = sentMail(u"me@company.example"_s, 2, kT0);
+        MailMessage reply;
+        reply.messageId = u"reply@customer.example"_s;
+        reply.inReplyTo = {mail[0].message.messageId};
+        reply.sender = u"client@customer.example"_s;
+        reply.sentAt = kT0.addSecs(600);
+        auto r = engine.ingest({{u"me@company.example"_s, reply}});
+        QVERIFY(r.ok());
+        QCOMPARE(r->repliesPending, 1);
+        // The parent lands without looking at pending replies, as the other engine's would.
+        const qint64 account = engine.repository().ensureAccount(u"me@company.example"_s).value();
+        QVERIFY(engine.repository()
+                    .insertSent({{account, &mail[0].message}, {account, &mail[1].message}}, kT0)
+                    .ok());
+        QCOMPARE(scalar(*db, u"SELECT count(*) FROM tracked_emails WHERE tracking_status = "
+                             u"'replied'"_s),
+                 0);
+        QCOMPARE(engine.resolveStrandedPending().value(), 1);
+        QCOMPARE(scalar(*db, u"SELECT count(*) FROM tracked_emails WHERE tracking_status = "
+                             u"'replied'"_s),
+                 1);
+        QCOMPARE(scalar(*db, u"SELECT count(*) FROM pending_replies"_s), 0);
+        QCOMPARE(engine.resolveStrandedPending().value(), 0);
+    }
+
     void expiresAfterTrackingDays_data() { test::addDialectRows(); }
     void expiresAfterTrackingDays() {
         QFETCH(Dialect, dialect);

@@ -56,8 +56,13 @@ struct IngestionStats {
 // message twice changes nothing the second time.
 //
 // Two paths with the same results: the batch path (one transaction and a handful of
-// set-based statements per batch) and the legacy path (row at a time, one transaction per message,
-// as an ORM would issue it). Lives on its Database's thread. Not thread-safe.
+// set-based statements per batch) and the legacy path (row at a time, one transaction per
+// message, as an ORM would issue it). One difference by design: the batch path stores a
+// batch's sent mail before matching its inbound mail, so a reply can reach a parent that comes
+// later in the same batch; the legacy path sees only what came before it. They differ only for
+// a reply whose references name both an earlier tracked email and a later one in the same
+// batch (batch: the stronger reference wins; legacy: the earlier email). Lives on its
+// Database's thread. Not thread-safe.
 class IngestionEngine {
 public:
     IngestionEngine(Database& db, const Clock& clock, IngestionOptions options = {});

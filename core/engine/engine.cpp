@@ -7,6 +7,7 @@
 #include "storage/migrator.h"
 
 #include <QElapsedTimer>
+#include <QSqlDriver>
 #include <QTimer>
 
 #include <deque>
@@ -47,6 +48,19 @@ public:
         m_ingestion = std::make_unique<IngestionEngine>(*m_db, *m_clock, m_config.ingestion);
         m_control = std::make_unique<ControlPlane>(*m_db, *m_clock);
         applyControl();
+        // PostgreSQL pushes control changes (one NOTIFY per change); the per-tick version poll
+        // stays as the fallback and is all SQLite has.
+        if (m_db->dialect() == Dialect::PostgreSql) {
+            QSqlDriver* driver = m_db->handle().driver();
+            if (driver->subscribeToNotification(u"trackwatch_control"_s)) {
+                connect(driver, &QSqlDriver::notification, this, [this] {
+                    logging::get("core.engine")->debug("control change notified");
+                    applyControl();
+                });
+            } else {
+                log->warn("cannot LISTEN for control changes; polling them each tick");
+            }
+        }
         m_snapshot.analyticsScheduler = scheduleAnalytics();
         if (m_config.simulateRate > 0) {
             m_simulator = std::make_unique<TrafficSimulator>(

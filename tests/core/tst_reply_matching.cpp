@@ -80,11 +80,7 @@ private:
         QFETCH(QList<Expectation>, expected);
         test::TestDatabase* tdb = dialect == Dialect::Sqlite ? m_sqlite.get() : m_postgres.get();
         if (!tdb->ok()) {
-            const QByteArray why = (u"PostgreSQL unavailable: "_s + tdb->reason()).toUtf8();
-            if (test::runningInCi()) {
-                QFAIL(why.constData());
-            }
-            QSKIP(why.constData());
+            TW_DATABASE_UNAVAILABLE(tdb->reason());
         }
         auto db = tdb->openMigrated();
         QVERIFY(db);

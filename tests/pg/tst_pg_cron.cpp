@@ -29,12 +29,7 @@ private slots:
         QVERIFY(spec.ok());
         auto opened = Database::open(*spec);
         if (!opened) {
-            const QByteArray why =
-                (u"PostgreSQL unavailable: "_s + opened.error().message).toUtf8();
-            if (test::runningInCi()) {
-                QFAIL(why.constData());
-            }
-            QSKIP(why.constData());
+            TW_DATABASE_UNAVAILABLE(opened.error().message);
         }
         Database& db = **opened;
         auto has = db.exec(u"SELECT 1 FROM pg_extension WHERE extname = 'pg_cron'"_s);

@@ -58,11 +58,7 @@ private slots:
     void initTestCase() {
         m_pg = std::make_unique<test::TestDatabase>(Dialect::PostgreSql);
         if (!m_pg->ok()) {
-            const QByteArray why = (u"PostgreSQL unavailable: "_s + m_pg->reason()).toUtf8();
-            if (test::runningInCi()) {
-                QFAIL(why.constData());
-            }
-            QSKIP(why.constData());
+            TW_DATABASE_UNAVAILABLE(m_pg->reason());
         }
         m_db = m_pg->openMigrated();
         QVERIFY(m_db);

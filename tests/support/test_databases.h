@@ -119,15 +119,20 @@ inline void addDialectRows() {
 
 Q_DECLARE_METATYPE(trackwatch::core::Dialect)
 
-// Makes a TestDatabase named `var` for `dialect`, or skips (fails under CI=true) when
-// PostgreSQL is unreachable.
+// Ends the test when a required database is missing: skipped with the reason, except under
+// CI=true, where it fails.
+#define TW_DATABASE_UNAVAILABLE(reason)                                                            \
+    do {                                                                                           \
+        const QByteArray why_ = (QStringLiteral("PostgreSQL unavailable: ") + (reason)).toUtf8();  \
+        if (trackwatch::test::runningInCi()) {                                                     \
+            QFAIL(why_.constData());                                                               \
+        }                                                                                          \
+        QSKIP(why_.constData());                                                                   \
+    } while (false)
+
+// Makes a TestDatabase named `var` for `dialect`, or ends the test as above.
 #define TW_TEST_DATABASE(var, dialect)                                                             \
     trackwatch::test::TestDatabase var(dialect);                                                   \
     if (!var.ok()) {                                                                               \
-        const QByteArray why =                                                                     \
-            (QStringLiteral("PostgreSQL unavailable: ") + var.reason()).toUtf8();                  \
-        if (trackwatch::test::runningInCi()) {                                                     \
-            QFAIL(why.constData());                                                                \
-        }                                                                                          \
-        QSKIP(why.constData());                                                                    \
+        TW_DATABASE_UNAVAILABLE(var.reason());                                                     \
     }

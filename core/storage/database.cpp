@@ -72,8 +72,9 @@ Result<std::unique_ptr<Database>> Database::open(const ConnectionSpec& spec) {
         }
         if (failure.isEmpty() && !db.open()) {
             failure = db.lastError().text().trimmed();
-            // libpq never echoes the password, but be certain.
-            if (!spec.password.isEmpty()) {
+            // libpq never echoes the password, but be certain (a password of a letter or two
+            // would only mangle words of the message).
+            if (spec.password.size() >= 4) {
                 failure.replace(spec.password, u"***"_s);
             }
         }

@@ -10,6 +10,7 @@
 #include <QSqlDriver>
 #include <QTimer>
 
+#include <atomic>
 #include <deque>
 
 namespace trackwatch::core {
@@ -63,8 +64,8 @@ public:
         }
         m_snapshot.analyticsScheduler = scheduleAnalytics();
         if (m_config.simulateRate > 0) {
-            m_simulator = std::make_unique<TrafficSimulator>(
-                m_config.simulator, m_clock->now().addSecs(-m_config.simulateBackfillSecs));
+            m_simulatedUntil = m_clock->now().addSecs(-m_config.simulateBackfillSecs);
+            m_simulator = std::make_unique<TrafficSimulator>(m_config.simulator, m_simulatedUntil);
         }
         refreshCounts();
 
@@ -86,6 +87,9 @@ public:
         emit ready(m_config.connection.redacted());
         tick();
     }
+
+    // Any thread: makes a running tick stop at its next step.
+    void requestStop() { m_stopping.store(true); }
 
     void shutdown() {
         m_tick.stop();
@@ -141,13 +145,22 @@ private:
         applyControl();
         const QDateTime now = m_clock->now();
         if (m_simulator) {
-            const QList<Delivery> mail = m_simulator->advanceTo(now, m_config.simulateRate);
+            // A simulated minute at a time, so a stop request (the console closing during the
+            // first tick's hour of backfill) is honoured between steps.
             IngestionStats done;
-            auto r = m_ingestion->ingest(mail, &done);
-            m_snapshot.total += done;
-            if (!r) {
-                logging::get("core.engine")->error("ingestion failed: {}", r.error().message);
+            while (m_simulatedUntil < now && !m_stopping.load()) {
+                const QDateTime next = std::min(now, m_simulatedUntil.addSecs(60));
+                const QList<Delivery> mail = m_simulator->advanceTo(next, m_config.simulateRate);
+                m_simulatedUntil = next;
+                IngestionStats step;
+                auto r = m_ingestion->ingest(mail, &step);
+                done += step;
+                if (!r) {
+                    logging::get("core.engine")->error("ingestion failed: {}", r.error().message);
+                    break;
+                }
             }
+            m_snapshot.total += done;
             m_countsDirty = m_countsDirty || done.read > 0;
             // The first step carries the backfilled history: not part of the current rate.
             m_recent.push_back({now, m_backfilled ? done.stored : 0});
@@ -215,6 +228,8 @@ private:
     EngineSnapshot m_snapshot;
     std::deque<std::pair<QDateTime, qint64>> m_recent;
     bool m_countsDirty = false;
+    QDateTime m_simulatedUntil;
+    std::atomic<bool> m_stopping{false};
     bool m_backfilled = false;
     QTimer m_countsDue; // single shot: running while the next count must wait
 };
@@ -232,6 +247,7 @@ Engine::Engine(EngineConfig config, std::shared_ptr<const Clock> clock, QObject*
 Engine::~Engine() {
     if (m_worker) {
         if (m_thread.isRunning()) {
+            m_worker->requestStop();
             QMetaObject::invokeMethod(m_worker, &detail::EngineWorker::shutdown,
                                       Qt::BlockingQueuedConnection);
         }

@@ -207,6 +207,46 @@ int rolloutCommand(Context& ctx, const QStringList& args) {
                         u"rollout check ACCOUNT"_s);
 }
 
+int breakersCommand(Context& ctx, const QStringList& args) {
+    const QString verb = args.value(0);
+    if (verb == u"list" && args.size() == 1) {
+        auto list = ctx.control.breakers();
+        if (!list) {
+            return failWith(list.error());
+        }
+        if (ctx.json) {
+            QJsonArray array;
+            for (const BreakerRecord& b : *list) {
+                array.append(QJsonObject{{u"operation"_s, b.operation},
+                                         {u"state"_s, b.state},
+                                         {u"reason"_s, b.reason},
+                                         {u"changedBy"_s, b.changedBy},
+                                         {u"changedAt"_s, timeText(b.changedAt)}});
+            }
+            printJson(array);
+            return kOk;
+        }
+        QList<QStringList> rows;
+        for (const BreakerRecord& b : *list) {
+            rows << QStringList{b.operation, b.state, b.changedBy, timeText(b.changedAt), b.reason};
+        }
+        printTable({u"BREAKER"_s, u"STATE"_s, u"CHANGED BY"_s, u"CHANGED AT"_s, u"REASON"_s}, rows);
+        return kOk;
+    }
+    if ((verb == u"trip" || verb == u"reset") && args.size() == 2) {
+        const Status s = verb == u"trip" ? ctx.control.tripBreaker(args[1], ctx.reason)
+                                         : ctx.control.resetBreaker(args[1], ctx.reason);
+        if (!s) {
+            return failWith(s.error());
+        }
+        std::printf("%s is %s\n", qPrintable(args[1]),
+                    verb == u"trip" ? "forced open (legacy path everywhere)" : "closed");
+        return kOk;
+    }
+    return fail(kUsage, u"usage: breakers list | breakers trip NAME --reason R | "
+                        u"breakers reset NAME --reason R"_s);
+}
+
 int auditCommand(Context& ctx, const QCommandLineParser& parser, const QCommandLineOption& target,
                  const QCommandLineOption& actor, const QCommandLineOption& since,
                  const QCommandLineOption& limit) {
@@ -266,6 +306,7 @@ int main(int argc, char* argv[]) {
         u"Trackwatch control plane from a terminal.\n\n"
         u"  flags list | flags set NAME on|off | flags clear NAME\n"
         u"  rollout list | rollout set NAME PERCENT | rollout check ACCOUNT\n"
+        u"  breakers list | breakers trip NAME | breakers reset NAME\n"
         u"  audit [--target T] [--actor A] [--since TIME] [--limit N]\n\n"
         u"Changes need --reason. Exit codes: 0 done, 1 database failed, 2 usage or invalid "
         u"input."_s);
@@ -284,7 +325,8 @@ int main(int argc, char* argv[]) {
     const QCommandLineOption since(u"since"_s, u"audit: from this ISO-8601 time."_s, u"time"_s);
     const QCommandLineOption limit(u"limit"_s, u"audit: at most N entries (default 50)."_s, u"n"_s);
     parser.addOptions({db, json, reason, target, actor, since, limit});
-    parser.addPositionalArgument(u"command"_s, u"flags, rollout or audit, then its verb."_s);
+    parser.addPositionalArgument(u"command"_s,
+                                 u"flags, rollout, breakers or audit, then its verb."_s);
     parser.process(app);
     logging::initialize({}, u"warn"_s);
 
@@ -320,6 +362,9 @@ int main(int argc, char* argv[]) {
     }
     if (group == u"rollout") {
         return rolloutCommand(ctx, args.mid(1));
+    }
+    if (group == u"breakers") {
+        return breakersCommand(ctx, args.mid(1));
     }
     if (group == u"audit" && args.size() == 1) {
         return auditCommand(ctx, parser, target, actor, since, limit);

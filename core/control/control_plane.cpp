@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "control/control_plane.h"
 
+#include "control/circuit_breaker.h"
 #include "control/rollout.h"
 #include "storage/database.h"
 #include "storage/tracked_email_repository.h"
@@ -273,6 +274,84 @@ Result<qint64> ControlPlane::rolloutPreview(const QString& name, int newPercenta
         moved += (bucket < current->percentage) != (bucket < newPercentage);
     }
     return moved;
+}
+
+const QStringList& ControlPlane::breakerOperations() {
+    static const QStringList operations = {u"optimizedQueries"_s, u"queryCache"_s, u"rateLimiter"_s,
+                                           u"batchWebhooks"_s, u"batchIngestion"_s};
+    return operations;
+}
+
+Result<QList<BreakerRecord>> ControlPlane::breakers() {
+    auto q = m_db.exec(u"SELECT operation, state, reason, changed_by, changed_at FROM "
+                       u"circuit_breakers"_s);
+    if (!q) {
+        return q.error();
+    }
+    QHash<QString, BreakerRecord> stored;
+    while (q->next()) {
+        stored.insert(q->value(0).toString(),
+                      {q->value(0).toString(), q->value(1).toString(), q->value(2).toString(),
+                       q->value(3).toString(), TrackedEmailRepository::readTime(q->value(4))});
+    }
+    QList<BreakerRecord> list;
+    for (const QString& operation : breakerOperations()) {
+        list << stored.value(operation,
+                             {operation, breakerStateName(BreakerState::Closed), {}, {}, {}});
+    }
+    return list;
+}
+
+Status ControlPlane::setBreaker(const QString& operation, const QString& state,
+                                const QString& action, const QString& cause,
+                                const QString& reason) {
+    if (!breakerOperations().contains(operation)) {
+        return Status::failure(ErrorCode::InvalidArgument,
+                               u"unknown breaker '%1' (breakers: %2)"_s.arg(
+                                   operation, breakerOperations().join(u", "_s)));
+    }
+    QString before;
+    return change(
+        action, u"breaker:"_s + operation, reason,
+        [&]() -> Result<QString> {
+            auto all = breakers();
+            if (!all) {
+                return all.error();
+            }
+            for (const BreakerRecord& b : *all) {
+                if (b.operation == operation) {
+                    before = b.state;
+                }
+            }
+            return before;
+        },
+        [&]() -> Status {
+            const QString now = TrackedEmailRepository::timeValue(m_clock.now());
+            if (auto r = m_db.exec(
+                    u"INSERT INTO circuit_breakers (operation, state, reason, changed_at, "
+                    u"changed_by) VALUES (?, ?, ?, ?, ?) ON CONFLICT (operation) DO UPDATE SET "
+                    u"state = excluded.state, reason = excluded.reason, "
+                    u"changed_at = excluded.changed_at, changed_by = excluded.changed_by"_s,
+                    {operation, state, reason.trimmed(), now, m_osUser});
+                !r) {
+                return r.error();
+            }
+            return Status::from(m_db.exec(
+                u"INSERT INTO breaker_transitions (operation, at, from_state, to_state, cause, "
+                u"recorded_by) VALUES (?, ?, ?, ?, ?, ?)"_s,
+                {operation, now, before, state, cause + reason.trimmed(), m_osUser}));
+        },
+        state);
+}
+
+Status ControlPlane::tripBreaker(const QString& operation, const QString& reason) {
+    return setBreaker(operation, breakerStateName(BreakerState::ForcedOpen), u"breaker.trip"_s,
+                      u"tripped: "_s, reason);
+}
+
+Status ControlPlane::resetBreaker(const QString& operation, const QString& reason) {
+    return setBreaker(operation, breakerStateName(BreakerState::Closed), u"breaker.reset"_s,
+                      u"reset: "_s, reason);
 }
 
 Result<QList<AuditEntry>> ControlPlane::audit(const AuditFilter& filter) {

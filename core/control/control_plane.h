@@ -49,6 +49,15 @@ struct AuditEntry {
     QString reason;
 };
 
+// A breaker's shared state as the database holds it (operations without a row are closed).
+struct BreakerRecord {
+    QString operation;
+    QString state; // breakerStateName(): "closed", "open", "half_open", "forced_open", ...
+    QString reason;
+    QString changedBy;
+    QDateTime changedAt;
+};
+
 struct AuditFilter {
     QString target; // exact, or a prefix ending in '*' ("flag:*")
     QString actor;  // database role or OS user
@@ -83,6 +92,16 @@ public:
     // How many known accounts (the accounts table) a new percentage would move in or out.
     Result<qint64> rolloutPreview(const QString& name, int newPercentage);
 
+    // The guarded optimizations: optimizedQueries, queryCache, rateLimiter, batchWebhooks,
+    // batchIngestion.
+    static const QStringList& breakerOperations();
+    Result<QList<BreakerRecord>> breakers();
+    // A person forces the breaker open (the optimized path is bypassed for its legacy twin in
+    // every engine) or closes it again; both need a reason, are audited and are recorded as
+    // transitions.
+    Status tripBreaker(const QString& operation, const QString& reason);
+    Status resetBreaker(const QString& operation, const QString& reason);
+
     Result<QList<AuditEntry>> audit(const AuditFilter& filter = {});
 
     // Increases with every control change; engines compare it to notice changes.
@@ -90,6 +109,8 @@ public:
 
 private:
     Result<QString> describeFlag(Flag which); // "on (override)", as the audit log shows it
+    Status setBreaker(const QString& operation, const QString& state, const QString& action,
+                      const QString& cause, const QString& reason);
     Status change(const QString& action, const QString& target, const QString& reason,
                   const std::function<Result<QString>()>& readOld,
                   const std::function<Status()>& write, const QString& newValue);

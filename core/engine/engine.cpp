@@ -2,6 +2,7 @@
 #include "engine/engine.h"
 
 #include "common/logging.h"
+#include "control/circuit_breaker.h"
 #include "control/control_plane.h"
 #include "storage/database.h"
 #include "storage/migrator.h"
@@ -126,17 +127,27 @@ private:
         }
         m_controlVersion = *version;
         auto batch = m_control->flag(Flag::EnableBatchIngestion);
-        if (!batch) {
-            logging::get("core.engine")->error("cannot read flags: {}", batch.error().message);
+        auto breakers = m_control->breakers();
+        if (!batch || !breakers) {
+            logging::get("core.engine")
+                ->error("cannot read the control plane: {}",
+                        (!batch ? batch.error() : breakers.error()).message);
             return;
         }
-        IngestionOptions options = m_ingestion->options();
-        if (options.batch != batch->enabled) {
-            logging::get("core.engine")
-                ->info("ingestion switches to the {} path ({})",
-                       batch->enabled ? "batch" : "legacy", flagSourceName(batch->source));
+        // A tripped batchIngestion breaker sends ingestion to its legacy twin whatever the flag.
+        bool tripped = false;
+        for (const BreakerRecord& b : *breakers) {
+            tripped = tripped || (b.operation == u"batchIngestion" &&
+                                  b.state == breakerStateName(BreakerState::ForcedOpen));
         }
-        options.batch = batch->enabled;
+        const bool useBatch = batch->enabled && !tripped;
+        IngestionOptions options = m_ingestion->options();
+        if (options.batch != useBatch) {
+            logging::get("core.engine")
+                ->info("ingestion switches to the {} path ({})", useBatch ? "batch" : "legacy",
+                       tripped ? u"breaker tripped"_s : flagSourceName(batch->source));
+        }
+        options.batch = useBatch;
         m_ingestion->setOptions(options);
         m_snapshot.batchIngestion = options.batch;
     }

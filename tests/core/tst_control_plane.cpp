@@ -127,6 +127,48 @@ private slots:
         QCOMPARE(control.rolloutPreview(u"optimizedQueries"_s, 60).value(), 0);
     }
 
+    void breakersTripAndResetWithAReason_data() { test::addDialectRows(); }
+    void breakersTripAndResetWithAReason() {
+        QFETCH(Dialect, dialect);
+        TW_TEST_DATABASE(tdb, dialect);
+        auto db = tdb.openMigrated();
+        QVERIFY(db);
+        ManualClock clock(kT0);
+        ControlPlane control(*db, clock, QProcessEnvironment(), u"oncall"_s);
+        auto before = control.breakers().value();
+        QCOMPARE(before.size(), ControlPlane::breakerOperations().size());
+        for (const BreakerRecord& b : before) {
+            QCOMPARE(b.state, u"closed"_s);
+        }
+        QVERIFY(!control.tripBreaker(u"queryCache"_s, u" "_s).ok());
+        QVERIFY(!control.tripBreaker(u"noSuchBreaker"_s, u"why"_s).ok());
+        QCOMPARE(control.version().value(), 0);
+
+        QVERIFY(control.tripBreaker(u"queryCache"_s, u"stale results, INC-7"_s).ok());
+        auto tripped = control.breakers().value();
+        for (const BreakerRecord& b : tripped) {
+            QCOMPARE(b.state, b.operation == u"queryCache" ? u"forced_open"_s : u"closed"_s);
+        }
+        clock.advanceSecs(120);
+        QVERIFY(control.resetBreaker(u"queryCache"_s, u"fixed"_s).ok());
+        auto audit = control.audit({u"breaker:queryCache"_s, {}, {}, {}, 10}).value();
+        QCOMPARE(audit.size(), 2);
+        QCOMPARE(audit[1].action, u"breaker.trip"_s);
+        QCOMPARE(audit[1].oldValue, u"closed"_s);
+        QCOMPARE(audit[1].newValue, u"forced_open"_s);
+        QCOMPARE(audit[0].oldValue, u"forced_open"_s);
+        QCOMPARE(audit[0].newValue, u"closed"_s);
+        auto transitions = db->exec(u"SELECT from_state, to_state, cause FROM breaker_transitions "
+                                    u"WHERE operation = 'queryCache' ORDER BY id"_s);
+        QVERIFY(transitions.ok());
+        QVERIFY(transitions->next());
+        QCOMPARE(transitions->value(2).toString(), u"tripped: stale results, INC-7"_s);
+        QVERIFY(transitions->next());
+        QCOMPARE(transitions->value(0).toString(), u"forced_open"_s);
+        QCOMPARE(transitions->value(1).toString(), u"closed"_s);
+        QCOMPARE(transitions->value(2).toString(), u"reset: fixed"_s);
+    }
+
     // Two consoles write the same flag at once: every write is audited with the value it
     // replaced, and the final value is the last write's.
     void concurrentWritesAreSerialized_data() { test::addDialectRows(); }

@@ -43,6 +43,14 @@ private slots:
             switched = snapshots.last().first().value<EngineSnapshot>().batchIngestion;
         }
         QVERIFY(switched);
+
+        // A tripped breaker sends it back to the legacy path although the flag is still on.
+        QVERIFY(control.tripBreaker(u"batchIngestion"_s, u"batch path corrupts rows"_s).ok());
+        bool legacy = false;
+        for (int i = 0; i < 20 && !legacy && snapshots.wait(5000); ++i) {
+            legacy = !snapshots.last().first().value<EngineSnapshot>().batchIngestion;
+        }
+        QVERIFY(legacy);
     }
 
     void badDatabaseFailsWithAClearMessage() {

@@ -105,6 +105,25 @@ private slots:
         QCOMPARE(audit.first().toObject().value(u"newValue"_s).toString(), u"off (override)"_s);
     }
 
+    void tripAndResetABreaker() {
+        QCOMPARE(ctl({u"breakers"_s, u"trip"_s, u"rateLimiter"_s}).code, 2); // no reason
+        QCOMPARE(ctl({u"breakers"_s, u"trip"_s, u"rateLimiter"_s, u"--reason"_s, u"429s"_s}).code,
+                 0);
+        Run r = ctl({u"breakers"_s, u"list"_s, u"--json"_s});
+        QCOMPARE(r.code, 0);
+        bool found = false;
+        for (const QJsonValue& v : QJsonDocument::fromJson(r.out).array()) {
+            if (v.toObject().value(u"operation"_s).toString() == u"rateLimiter") {
+                found = true;
+                QCOMPARE(v.toObject().value(u"state"_s).toString(), u"forced_open"_s);
+                QCOMPARE(v.toObject().value(u"reason"_s).toString(), u"429s"_s);
+            }
+        }
+        QVERIFY(found);
+        QCOMPARE(ctl({u"breakers"_s, u"reset"_s, u"rateLimiter"_s, u"--reason"_s, u"ok"_s}).code,
+                 0);
+    }
+
     void unreachableDatabaseIsExitOne() {
         QProcess p;
         p.start(QStringLiteral(TRACKWATCHCTL_PATH),

@@ -63,7 +63,7 @@ Result<Flag> ControlPlane::flagByName(const QString& name) {
                  u"unknown flag '%1' (flags: %2)"_s.arg(name, known.join(u", "_s))};
 }
 
-Result<FlagValue> ControlPlane::flag(Flag which) {
+FlagValue ControlPlane::withoutOverride(Flag which) const {
     const FlagInfo& info = FeatureFlags::info(which);
     FlagValue value;
     value.flag = which;
@@ -75,9 +75,14 @@ Result<FlagValue> ControlPlane::flag(Flag which) {
         value.enabled = info.defaultOn;
         value.source = FlagSource::Default;
     }
+    return value;
+}
+
+Result<FlagValue> ControlPlane::flag(Flag which) {
+    FlagValue value = withoutOverride(which);
     auto q = m_db.exec(u"SELECT enabled, source, updated_by, updated_at FROM "
                        u"feature_flag_overrides WHERE flag = ?"_s,
-                       {info.name});
+                       {value.name});
     if (!q) {
         return q.error();
     }
@@ -172,18 +177,14 @@ Status ControlPlane::setFlag(Flag which, bool enabled, const QString& reason) {
 
 Status ControlPlane::clearFlag(Flag which, const QString& reason) {
     const FlagInfo& info = FeatureFlags::info(which);
-    const bool fallback = m_env.contains(info.environment)
-                              ? FeatureFlags::fromEnvironment(which, m_env)
-                              : info.defaultOn;
-    const QString fallbackSource =
-        m_env.contains(info.environment) ? u"environment"_s : u"default"_s;
+    const FlagValue fallback = withoutOverride(which);
     return change(
         u"flag.clear"_s, u"flag:"_s + info.name, reason, [&] { return describeFlag(which); },
         [&]() -> Status {
             return Status::from(
                 m_db.exec(u"DELETE FROM feature_flag_overrides WHERE flag = ?"_s, {info.name}));
         },
-        u"%1 (%2)"_s.arg(onOff(fallback), fallbackSource));
+        u"%1 (%2)"_s.arg(onOff(fallback.enabled), flagSourceName(fallback.source)));
 }
 
 Result<RolloutValue> ControlPlane::rollout(const QString& name) {

@@ -108,7 +108,8 @@ public:
     Result<qint64> version();
 
 private:
-    Result<QString> describeFlag(Flag which); // "on (override)", as the audit log shows it
+    FlagValue withoutOverride(Flag which) const; // the environment's value, else the default
+    Result<QString> describeFlag(Flag which);    // "on (override)", as the audit log shows it
     Status setBreaker(const QString& operation, const QString& state, const QString& action,
                       const QString& cause, const QString& reason);
     Status change(const QString& action, const QString& target, const QString& reason,

@@ -83,13 +83,9 @@ Result<ConnectionSpec> finishPostgres(ConnectionSpec spec) {
 
 Result<ConnectionSpec> parseUrl(const QString& text) {
     // A numeric port out of range gets its own message (QUrl only says "invalid").
-    static const QRegularExpression portRe(u"^[A-Za-z]+://[^/?#]*@[^/?#@]*:([0-9]+)(?:[/?#]|$)"_s);
-    static const QRegularExpression portNoUserRe(u"^[A-Za-z]+://[^/?#@]*:([0-9]+)(?:[/?#]|$)"_s);
-    QRegularExpressionMatch port = portRe.match(text);
-    if (!port.hasMatch()) {
-        port = portNoUserRe.match(text);
-    }
-    if (port.hasMatch()) {
+    static const QRegularExpression portRe(
+        u"^[A-Za-z]+://(?:[^/?#]*@)?[^/?#@]*:([0-9]+)(?:[/?#]|$)"_s);
+    if (const QRegularExpressionMatch port = portRe.match(text); port.hasMatch()) {
         ConnectionSpec probe;
         if (const Status s = applyPort(probe, port.captured(1)); !s) {
             return s.error();

@@ -71,6 +71,19 @@ QString arrayLiteral(const QStringList& items, bool emptyIsNull) {
     return out;
 }
 
+// The values of "email_account_id IN (...) AND <id column> IN (...)", in that order.
+QVariantList accountsThenIds(const QList<qint64>& accounts, const QStringList& ids) {
+    QVariantList values;
+    values.reserve(accounts.size() + ids.size());
+    for (qint64 a : accounts) {
+        values << a;
+    }
+    for (const QString& id : ids) {
+        values << id;
+    }
+    return values;
+}
+
 } // namespace
 
 QString matchMethodName(MatchMethod method) {
@@ -278,13 +291,7 @@ TrackedEmailRepository::findByMessageIds(const QList<qint64>& accounts, const QS
     if (ids.isEmpty() || accounts.isEmpty()) {
         return found;
     }
-    QVariantList values;
-    for (qint64 a : accounts) {
-        values << a;
-    }
-    for (const QString& id : ids) {
-        values << id;
-    }
+    const QVariantList values = accountsThenIds(accounts, ids);
     auto q = m_db.exec(u"SELECT id, email_account_id, internet_message_id, conversation_id, "
                        u"sent_at FROM tracked_emails WHERE email_account_id IN ("_s +
                            placeholders(accounts.size()) + u") AND internet_message_id IN ("_s +
@@ -307,13 +314,7 @@ Result<QList<TrackedRef>> TrackedEmailRepository::findByConversations(const QLis
     if (ids.isEmpty() || accounts.isEmpty()) {
         return found;
     }
-    QVariantList values;
-    for (qint64 a : accounts) {
-        values << a;
-    }
-    for (const QString& id : ids) {
-        values << id;
-    }
+    const QVariantList values = accountsThenIds(accounts, ids);
     auto q = m_db.exec(u"SELECT id, email_account_id, internet_message_id, conversation_id, "
                        u"sent_at FROM tracked_emails WHERE email_account_id IN ("_s +
                            placeholders(accounts.size()) + u") AND conversation_id IN ("_s +
@@ -458,13 +459,7 @@ Result<QList<PendingRef>> TrackedEmailRepository::pendingFor(const QList<qint64>
     if (refIds.isEmpty() || accounts.isEmpty()) {
         return found;
     }
-    QVariantList values;
-    for (qint64 a : accounts) {
-        values << a;
-    }
-    for (const QString& id : refIds) {
-        values << id;
-    }
+    const QVariantList values = accountsThenIds(accounts, refIds);
     auto q = m_db.exec(u"SELECT p.id, p.email_account_id, p.kind, p.message_id, p.sender, "
                        u"p.received_at, r.ref_id, r.method, r.rank "
                        u"FROM pending_reply_refs r JOIN pending_replies p ON p.id = r.pending_id "
@@ -515,14 +510,10 @@ Status TrackedEmailRepository::deletePending(const QList<qint64>& pendingIds) {
     for (qint64 id : pendingIds) {
         values << id;
     }
-    const QString in = placeholders(pendingIds.size());
-    if (auto r = m_db.exec(u"DELETE FROM pending_reply_refs WHERE pending_id IN ("_s + in + u")"_s,
-                           values);
-        !r) {
-        return r.error();
-    }
-    return Status::from(
-        m_db.exec(u"DELETE FROM pending_replies WHERE id IN ("_s + in + u")"_s, values));
+    // Their pending_reply_refs rows go with them (ON DELETE CASCADE).
+    return Status::from(m_db.exec(u"DELETE FROM pending_replies WHERE id IN ("_s +
+                                      placeholders(pendingIds.size()) + u")"_s,
+                                  values));
 }
 
 Result<qint64> TrackedEmailRepository::expire(const QDateTime& cutoff, const QDateTime& now) {
@@ -537,13 +528,7 @@ Result<qint64> TrackedEmailRepository::expire(const QDateTime& cutoff, const QDa
             return q.error();
         }
         expired = q->numRowsAffected();
-        const QString old = u"SELECT id FROM pending_replies WHERE received_at < ?"_s;
-        if (auto r =
-                m_db.exec(u"DELETE FROM pending_reply_refs WHERE pending_id IN ("_s + old + u")"_s,
-                          {timeValue(cutoff)});
-            !r) {
-            return r.error();
-        }
+        // Their pending_reply_refs rows go with them (ON DELETE CASCADE).
         return Status::from(
             m_db.exec(u"DELETE FROM pending_replies WHERE received_at < ?"_s, {timeValue(cutoff)}));
     });

@@ -58,6 +58,7 @@ int main(int argc, char* argv[]) {
         std::fprintf(stderr, "trackwatch: %s\n", qPrintable(config.error().message));
         return 2;
     }
+    config->kind = u"console"_s;
     core::Engine engine(*config, std::make_shared<core::SystemClock>());
     ui::MainWindow window(&engine);
     window.show();

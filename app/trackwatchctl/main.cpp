@@ -5,6 +5,7 @@
 #include "common/logging.h"
 #include "control/control_plane.h"
 #include "control/rollout.h"
+#include "engine/engine_registry.h"
 #include "storage/connection_spec.h"
 #include "storage/database.h"
 #include "storage/migrator.h"
@@ -16,6 +17,8 @@
 #include <QJsonObject>
 
 #include <cstdio>
+
+#include <unistd.h>
 
 using namespace trackwatch::core;
 using namespace Qt::StringLiterals;
@@ -72,9 +75,165 @@ QString timeText(const QDateTime& t) {
 
 struct Context {
     ControlPlane& control;
+    EngineRegistry& engines;
     bool json;
     QString reason;
+    bool yes;     // --yes: no confirmation prompt
+    int waitSecs; // how long to wait for engines to acknowledge
 };
+
+QString shortId(const QString& id) {
+    return id.left(8);
+}
+
+QJsonObject engineJson(const EngineInstance& e, const QDateTime& now) {
+    return QJsonObject{{u"id"_s, e.id},
+                       {u"kind"_s, e.kind},
+                       {u"host"_s, e.host},
+                       {u"pid"_s, e.pid},
+                       {u"status"_s, e.status(now)},
+                       {u"controlVersion"_s, e.controlVersion},
+                       {u"appliedAt"_s, timeText(e.appliedAt)},
+                       {u"heartbeatAt"_s, timeText(e.heartbeatAt)},
+                       {u"health"_s, e.health.state},
+                       {u"healthReasons"_s, QJsonArray::fromStringList(e.health.reasons)}};
+}
+
+int enginesCommand(Context& ctx) {
+    auto list = ctx.engines.engines();
+    if (!list) {
+        return failWith(list.error());
+    }
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    if (ctx.json) {
+        QJsonArray array;
+        for (const EngineInstance& e : *list) {
+            array.append(engineJson(e, now));
+        }
+        printJson(array);
+        return kOk;
+    }
+    QList<QStringList> rows;
+    for (const EngineInstance& e : *list) {
+        rows << QStringList{shortId(e.id),
+                            e.kind,
+                            u"%1:%2"_s.arg(e.host).arg(e.pid),
+                            e.status(now),
+                            QString::number(e.controlVersion),
+                            e.health.state,
+                            timeText(e.heartbeatAt),
+                            e.health.reasons.join(u"; "_s)};
+    }
+    printTable({u"ENGINE"_s, u"KIND"_s, u"PROCESS"_s, u"STATUS"_s, u"VERSION"_s, u"HEALTH"_s,
+                u"HEARTBEAT"_s, u"REASONS"_s},
+               rows);
+    return kOk;
+}
+
+// Asks on the terminal; without one (a script) --yes is the only way to say yes. Returns kOk
+// when confirmed, else the exit code (after saying why).
+int confirm(const Context& ctx, const QString& question) {
+    if (ctx.yes) {
+        return kOk;
+    }
+    if (!isatty(STDIN_FILENO)) {
+        return fail(kUsage,
+                    question + u" needs confirmation: run it from a terminal or add --yes"_s);
+    }
+    std::printf("%s Type yes to go on: ", qPrintable(question));
+    std::fflush(stdout);
+    char answer[16] = {};
+    if (!std::fgets(answer, sizeof answer, stdin) ||
+        QByteArray(answer).trimmed() != QByteArrayLiteral("yes")) {
+        return fail(kFailed, u"not confirmed: nothing changed"_s);
+    }
+    return kOk;
+}
+
+// rollback / roll-forward: show what will change, confirm, change, then wait for every running
+// engine to acknowledge the new control version and show each one's health on it.
+int rollbackCommand(Context& ctx, bool forward) {
+    const QString what = forward ? u"roll-forward"_s : u"rollback"_s;
+    if (ctx.reason.trimmed().isEmpty()) {
+        return fail(kUsage, what + u" needs --reason (who asked, why)"_s);
+    }
+    auto plan = forward ? ctx.control.rollForwardPlan() : ctx.control.rollbackPlan();
+    if (!plan) {
+        return failWith(plan.error());
+    }
+    if (!ctx.json) {
+        QList<QStringList> rows;
+        for (const FlagChange& c : *plan) {
+            rows << QStringList{c.flag, c.before, c.after};
+        }
+        printTable({u"FLAG"_s, u"NOW"_s, u"AFTER"_s}, rows);
+    }
+    if (const int code = confirm(ctx, forward ? u"Restore these flags?"_s
+                                              : u"Turn these optimizations off in every engine?"_s);
+        code != kOk) {
+        return code;
+    }
+    auto record = forward ? ctx.control.rollForward(ctx.reason) : ctx.control.rollback(ctx.reason);
+    if (!record) {
+        return failWith(record.error());
+    }
+    auto engines =
+        ctx.engines.awaitVersion(record->controlVersion, std::chrono::seconds(ctx.waitSecs));
+    if (!engines) {
+        return failWith(engines.error());
+    }
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    QStringList late;
+    for (const EngineInstance& e : *engines) {
+        if (e.status(now) == u"running" && e.controlVersion < record->controlVersion) {
+            late << u"%1 (%2:%3)"_s.arg(shortId(e.id), e.host).arg(e.pid);
+        }
+    }
+    if (ctx.json) {
+        QJsonArray changes;
+        for (const FlagChange& c : record->changes) {
+            changes.append(
+                QJsonObject{{u"flag"_s, c.flag}, {u"before"_s, c.before}, {u"after"_s, c.after}});
+        }
+        QJsonArray fleet;
+        for (const EngineInstance& e : *engines) {
+            QJsonObject o = engineJson(e, now);
+            o.insert(u"acknowledged"_s, e.controlVersion >= record->controlVersion);
+            fleet.append(o);
+        }
+        printJson(QJsonObject{{u"action"_s, what},
+                              {u"rollbackId"_s, record->id},
+                              {u"controlVersion"_s, record->controlVersion},
+                              {u"changes"_s, changes},
+                              {u"engines"_s, fleet},
+                              {u"allAcknowledged"_s, late.isEmpty()}});
+    } else {
+        std::printf("\n%s done (control version %lld). Engines:\n", qPrintable(what),
+                    record->controlVersion);
+        QList<QStringList> rows;
+        for (const EngineInstance& e : *engines) {
+            if (e.status(now) != u"running") {
+                continue;
+            }
+            rows << QStringList{shortId(e.id), u"%1:%2"_s.arg(e.host).arg(e.pid),
+                                e.controlVersion >= record->controlVersion ? u"yes"_s : u"NO"_s,
+                                e.health.state, e.health.reasons.join(u"; "_s)};
+        }
+        if (rows.isEmpty()) {
+            std::printf("(no engine is running on this database)\n");
+        } else {
+            printTable({u"ENGINE"_s, u"PROCESS"_s, u"ACKNOWLEDGED"_s, u"HEALTH"_s, u"REASONS"_s},
+                       rows);
+        }
+    }
+    if (!late.isEmpty()) {
+        return fail(kFailed, u"%1 is in the database, but these engines did not acknowledge it "
+                             u"within %2 s: %3"_s.arg(what)
+                                 .arg(ctx.waitSecs)
+                                 .arg(late.join(u", "_s)));
+    }
+    return kOk;
+}
 
 int flagsCommand(Context& ctx, const QStringList& args) {
     const QString verb = args.value(0);
@@ -214,10 +373,27 @@ int breakersCommand(Context& ctx, const QStringList& args) {
         if (!list) {
             return failWith(list.error());
         }
+        auto perEngine = ctx.engines.breakerStates();
+        if (!perEngine) {
+            return failWith(perEngine.error());
+        }
         if (ctx.json) {
             QJsonArray array;
             for (const BreakerRecord& b : *list) {
+                QJsonArray engines;
+                for (const EngineBreakerState& e : *perEngine) {
+                    if (e.operation == b.operation) {
+                        engines.append(
+                            QJsonObject{{u"engine"_s, e.engineId},
+                                        {u"state"_s, e.state},
+                                        {u"since"_s, timeText(e.since)},
+                                        {u"consecutiveFailures"_s, e.consecutiveFailures},
+                                        {u"windowCalls"_s, e.windowCalls},
+                                        {u"windowFailures"_s, e.windowFailures}});
+                    }
+                }
                 array.append(QJsonObject{{u"operation"_s, b.operation},
+                                         {u"engines"_s, engines},
                                          {u"state"_s, b.state},
                                          {u"reason"_s, b.reason},
                                          {u"changedBy"_s, b.changedBy},
@@ -228,9 +404,19 @@ int breakersCommand(Context& ctx, const QStringList& args) {
         }
         QList<QStringList> rows;
         for (const BreakerRecord& b : *list) {
-            rows << QStringList{b.operation, b.state, b.changedBy, timeText(b.changedAt), b.reason};
+            QStringList open;
+            for (const EngineBreakerState& e : *perEngine) {
+                if (e.operation == b.operation && e.state != u"closed") {
+                    open << u"%1 %2 (%3 failures)"_s.arg(shortId(e.engineId), e.state)
+                                .arg(std::max(e.consecutiveFailures, e.windowFailures));
+                }
+            }
+            rows << QStringList{b.operation,        b.state, b.changedBy, timeText(b.changedAt),
+                                open.join(u", "_s), b.reason};
         }
-        printTable({u"BREAKER"_s, u"STATE"_s, u"CHANGED BY"_s, u"CHANGED AT"_s, u"REASON"_s}, rows);
+        printTable({u"BREAKER"_s, u"STATE"_s, u"CHANGED BY"_s, u"CHANGED AT"_s,
+                    u"OPEN IN ENGINES"_s, u"REASON"_s},
+                   rows);
         return kOk;
     }
     if ((verb == u"trip" || verb == u"reset") && args.size() == 2) {
@@ -307,9 +493,11 @@ int main(int argc, char* argv[]) {
         u"  flags list | flags set NAME on|off | flags clear NAME\n"
         u"  rollout list | rollout set NAME PERCENT | rollout check ACCOUNT\n"
         u"  breakers list | breakers trip NAME | breakers reset NAME\n"
+        u"  rollback | roll-forward   [--yes] [--wait SECS]\n"
+        u"  engines\n"
         u"  audit [--target T] [--actor A] [--since TIME] [--limit N]\n\n"
-        u"Changes need --reason. Exit codes: 0 done, 1 database failed, 2 usage or invalid "
-        u"input."_s);
+        u"Changes need --reason. Exit codes: 0 done, 1 database failed (or an engine did not "
+        u"acknowledge a rollback), 2 usage or invalid input."_s);
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption db(u"db"_s,
@@ -324,9 +512,14 @@ int main(int argc, char* argv[]) {
                                    u"name"_s);
     const QCommandLineOption since(u"since"_s, u"audit: from this ISO-8601 time."_s, u"time"_s);
     const QCommandLineOption limit(u"limit"_s, u"audit: at most N entries (default 50)."_s, u"n"_s);
-    parser.addOptions({db, json, reason, target, actor, since, limit});
-    parser.addPositionalArgument(u"command"_s,
-                                 u"flags, rollout, breakers or audit, then its verb."_s);
+    const QCommandLineOption yes(u"yes"_s, u"rollback, roll-forward: do not ask to confirm."_s);
+    const QCommandLineOption wait(u"wait"_s,
+                                  u"rollback, roll-forward: seconds to wait for every running "
+                                  u"engine to acknowledge (default 10)."_s,
+                                  u"secs"_s, u"10"_s);
+    parser.addOptions({db, json, reason, target, actor, since, limit, yes, wait});
+    parser.addPositionalArgument(
+        u"command"_s, u"flags, rollout, breakers, rollback, roll-forward, engines or audit."_s);
     parser.process(app);
     logging::initialize({}, u"warn"_s);
 
@@ -353,9 +546,17 @@ int main(int argc, char* argv[]) {
     if (auto r = migrator.migrate(); !r) {
         return fail(kFailed, r.error().message);
     }
+    bool waitOk = false;
+    const int waitSecs = parser.value(wait).toInt(&waitOk);
+    if (!waitOk || waitSecs < 0 || waitSecs > 600) {
+        return fail(kUsage, u"--wait: '%1' is not a number of seconds from 0 to 600"_s.arg(
+                                parser.value(wait)));
+    }
     SystemClock clock;
     ControlPlane control(**database, clock);
-    Context ctx{control, parser.isSet(json), parser.value(reason)};
+    EngineRegistry registry(**database, clock);
+    Context ctx{control,           registry, parser.isSet(json), parser.value(reason),
+                parser.isSet(yes), waitSecs};
     const QString group = args.first();
     if (group == u"flags") {
         return flagsCommand(ctx, args.mid(1));
@@ -365,6 +566,12 @@ int main(int argc, char* argv[]) {
     }
     if (group == u"breakers") {
         return breakersCommand(ctx, args.mid(1));
+    }
+    if ((group == u"rollback" || group == u"roll-forward") && args.size() == 1) {
+        return rollbackCommand(ctx, group == u"roll-forward");
+    }
+    if (group == u"engines" && args.size() == 1) {
+        return enginesCommand(ctx);
     }
     if (group == u"audit" && args.size() == 1) {
         return auditCommand(ctx, parser, target, actor, since, limit);

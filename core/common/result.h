@@ -43,7 +43,8 @@ public:
 
     const T& value() const& { return std::get<T>(m_data); }
     T& value() & { return std::get<T>(m_data); }
-    T&& value() && { return std::get<T>(std::move(m_data)); }
+    // By value: `for (auto& x : f().value())` must not refer into a destroyed temporary.
+    T value() && { return std::get<T>(std::move(m_data)); }
     const T& operator*() const& { return value(); }
     const T* operator->() const { return &value(); }
     T* operator->() { return &value(); }

@@ -234,6 +234,7 @@ void CircuitBreaker::transition(BreakerState to, const QString& cause) {
     record.windowCalls = windowCalls();
     record.windowFailures = windowFailures();
     m_transitions.push_back(std::move(record));
+    ++m_transitionCount;
     while (m_transitions.size() > kMaxTransitions) {
         m_transitions.pop_front();
     }

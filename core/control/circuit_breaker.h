@@ -89,6 +89,7 @@ public:
     int windowFailures() const;
     QDateTime openedAt() const { return m_openedAt; }
     const std::deque<BreakerTransition>& transitions() const { return m_transitions; }
+    quint64 transitionCount() const { return m_transitionCount; } // ever recorded
 
 private:
     void transition(BreakerState to, const QString& cause);
@@ -105,6 +106,7 @@ private:
     int m_probesInFlight = 0;
     int m_probeSuccesses = 0;
     std::deque<BreakerTransition> m_transitions;
+    quint64 m_transitionCount = 0;
 };
 
 } // namespace trackwatch::core

@@ -108,12 +108,11 @@ Result<QList<FlagValue>> ControlPlane::flags() {
     return list;
 }
 
-Status ControlPlane::change(const QString& action, const QString& target, const QString& reason,
-                            const std::function<Result<QString>()>& readOld,
-                            const std::function<Status()>& write, const QString& newValue) {
+Status ControlPlane::controlTransaction(const QString& reason, const QString& what,
+                                        const std::function<Status(const AuditFn&)>& body) {
     if (reason.trimmed().isEmpty()) {
         return Status::failure(ErrorCode::InvalidArgument,
-                               u"%1 needs a reason (who asked, why)"_s.arg(target));
+                               u"%1 needs a reason (who asked, why)"_s.arg(what));
     }
     const bool postgres = m_db.dialect() == Dialect::PostgreSql;
     return m_db.transaction([&]() -> Status {
@@ -125,6 +124,36 @@ Status ControlPlane::change(const QString& action, const QString& target, const 
                 return r.error();
             }
         }
+        const QString now = TrackedEmailRepository::timeValue(m_clock.now());
+        const QString role = postgres ? u"current_user"_s : u"'sqlite'"_s;
+        const AuditFn audit = [&](const QString& action, const QString& target,
+                                  const QString& oldValue, const QString& newValue) -> Status {
+            return Status::from(
+                m_db.exec(u"INSERT INTO control_audit (at, actor_role, actor_os_user, action, "
+                          u"target, old_value, new_value, reason) VALUES (?, "_s +
+                              role + u", ?, ?, ?, ?, ?, ?)"_s,
+                          {now, m_osUser, action, target, oldValue, newValue, reason.trimmed()}));
+        };
+        if (const Status s = body(audit); !s) {
+            return s;
+        }
+        auto bumped = m_db.exec(
+            u"UPDATE control_version SET version = version + 1 WHERE id = 1 RETURNING version"_s);
+        if (!bumped) {
+            return bumped.error();
+        }
+        m_lastVersion = bumped->next() ? bumped->value(0).toLongLong() : 0;
+        if (postgres) {
+            return Status::from(m_db.exec(u"NOTIFY trackwatch_control"_s));
+        }
+        return {};
+    });
+}
+
+Status ControlPlane::change(const QString& action, const QString& target, const QString& reason,
+                            const std::function<Result<QString>()>& readOld,
+                            const std::function<Status()>& write, const QString& newValue) {
+    return controlTransaction(reason, target, [&](const AuditFn& audit) -> Status {
         auto old = readOld();
         if (!old) {
             return old.error();
@@ -132,24 +161,18 @@ Status ControlPlane::change(const QString& action, const QString& target, const 
         if (const Status s = write(); !s) {
             return s;
         }
-        const QString now = TrackedEmailRepository::timeValue(m_clock.now());
-        const QString role = postgres ? u"current_user"_s : u"'sqlite'"_s;
-        if (auto r = m_db.exec(u"INSERT INTO control_audit (at, actor_role, actor_os_user, action, "
-                               u"target, old_value, new_value, reason) VALUES (?, "_s +
-                                   role + u", ?, ?, ?, ?, ?, ?)"_s,
-                               {now, m_osUser, action, target, *old, newValue, reason.trimmed()});
-            !r) {
-            return r.error();
-        }
-        if (auto r = m_db.exec(u"UPDATE control_version SET version = version + 1 WHERE id = 1"_s);
-            !r) {
-            return r.error();
-        }
-        if (postgres) {
-            return Status::from(m_db.exec(u"NOTIFY trackwatch_control"_s));
-        }
-        return {};
+        return audit(action, target, *old, newValue);
     });
+}
+
+Status ControlPlane::writeOverride(Flag which, bool enabled, const QString& source) {
+    return Status::from(m_db.exec(
+        u"INSERT INTO feature_flag_overrides (flag, enabled, source, updated_at, updated_by) "
+        u"VALUES (?, ?, ?, ?, ?) ON CONFLICT (flag) DO UPDATE SET enabled = excluded.enabled, "
+        u"source = excluded.source, updated_at = excluded.updated_at, "
+        u"updated_by = excluded.updated_by"_s,
+        {FeatureFlags::info(which).name, enabled, source,
+         TrackedEmailRepository::timeValue(m_clock.now()), m_osUser}));
 }
 
 Result<QString> ControlPlane::describeFlag(Flag which) {
@@ -164,14 +187,7 @@ Status ControlPlane::setFlag(Flag which, bool enabled, const QString& reason) {
     const FlagInfo& info = FeatureFlags::info(which);
     return change(
         u"flag.set"_s, u"flag:"_s + info.name, reason, [&] { return describeFlag(which); },
-        [&]() -> Status {
-            return Status::from(m_db.exec(
-                u"INSERT INTO feature_flag_overrides (flag, enabled, source, updated_at, "
-                u"updated_by) VALUES (?, ?, 'override', ?, ?) ON CONFLICT (flag) DO UPDATE SET "
-                u"enabled = excluded.enabled, source = excluded.source, "
-                u"updated_at = excluded.updated_at, updated_by = excluded.updated_by"_s,
-                {info.name, enabled, TrackedEmailRepository::timeValue(m_clock.now()), m_osUser}));
-        },
+        [&] { return writeOverride(which, enabled, u"override"_s); },
         u"%1 (override)"_s.arg(onOff(enabled)));
 }
 
@@ -353,6 +369,215 @@ Status ControlPlane::tripBreaker(const QString& operation, const QString& reason
 Status ControlPlane::resetBreaker(const QString& operation, const QString& reason) {
     return setBreaker(operation, breakerStateName(BreakerState::Closed), u"breaker.reset"_s,
                       u"reset: "_s, reason);
+}
+
+const QList<Flag>& ControlPlane::rollbackFlags() {
+    // The seed's script turns off optimized queries, query caching and batch processing; every
+    // optimization goes here. Monitoring and slow-query alerts stay on: recovery is watched.
+    static const QList<Flag> flags = {Flag::UseOptimizedQueries, Flag::UseMaterializedViews,
+                                      Flag::EnableQueryCaching,  Flag::EnableRateLimitCaching,
+                                      Flag::EnableBatchWebhooks, Flag::EnableBatchIngestion};
+    return flags;
+}
+
+Result<std::optional<RollbackRecord>> ControlPlane::activeRollback() {
+    auto q = m_db.exec(u"SELECT id, rolled_back_at, rolled_back_by, reason, control_version FROM "
+                       u"control_rollbacks WHERE rolled_forward_at IS NULL"_s);
+    if (!q) {
+        return q.error();
+    }
+    if (!q->next()) {
+        return std::optional<RollbackRecord>{};
+    }
+    return std::optional<RollbackRecord>{
+        RollbackRecord{q->value(0).toLongLong(),
+                       TrackedEmailRepository::readTime(q->value(1)),
+                       q->value(2).toString(),
+                       q->value(3).toString(),
+                       q->value(4).toLongLong(),
+                       {}}};
+}
+
+Result<QList<FlagChange>> ControlPlane::rollbackPlan() {
+    QList<FlagChange> plan;
+    for (Flag which : rollbackFlags()) {
+        auto before = describeFlag(which);
+        if (!before) {
+            return before.error();
+        }
+        plan.append({FeatureFlags::info(which).name, *before, u"off (rollback)"_s});
+    }
+    return plan;
+}
+
+Result<RollbackRecord> ControlPlane::rollback(const QString& reason) {
+    RollbackRecord record;
+    const Status done = controlTransaction(reason, u"rollback"_s, [&](const AuditFn& audit) {
+        auto active = activeRollback();
+        if (!active) {
+            return Status(active.error());
+        }
+        const QString now = TrackedEmailRepository::timeValue(m_clock.now());
+        if (*active) {
+            record = **active; // flags off again; the values from before the first are kept
+        } else {
+            auto inserted =
+                m_db.exec(u"INSERT INTO control_rollbacks (rolled_back_at, rolled_back_by, reason, "
+                          u"control_version) VALUES (?, ?, ?, 0) RETURNING id"_s,
+                          {now, m_osUser, reason.trimmed()});
+            if (!inserted) {
+                return Status(inserted.error());
+            }
+            record.id = inserted->next() ? inserted->value(0).toLongLong() : 0;
+            record.at = m_clock.now();
+            record.by = m_osUser;
+            record.reason = reason.trimmed();
+            // The values in force now, an override row copied as it is or none, so the
+            // roll-forward can put back exactly that.
+            for (Flag which : rollbackFlags()) {
+                const QString name = FeatureFlags::info(which).name;
+                auto copied = m_db.exec(
+                    u"INSERT INTO control_rollback_flags (rollback_id, flag, had_override, "
+                    u"enabled, source, updated_at, updated_by) SELECT ?, flag, TRUE, enabled, "
+                    u"source, updated_at, updated_by FROM feature_flag_overrides WHERE flag = ?"_s,
+                    {record.id, name});
+                if (!copied) {
+                    return Status(copied.error());
+                }
+                auto none = m_db.exec(
+                    u"INSERT INTO control_rollback_flags (rollback_id, flag, had_override) "
+                    u"SELECT ?, ?, FALSE WHERE NOT EXISTS (SELECT 1 FROM feature_flag_overrides "
+                    u"WHERE flag = ?)"_s,
+                    {record.id, name, name});
+                if (!none) {
+                    return Status(none.error());
+                }
+            }
+        }
+        for (Flag which : rollbackFlags()) {
+            auto before = describeFlag(which);
+            if (!before) {
+                return Status(before.error());
+            }
+            if (const Status s = writeOverride(which, false, u"rollback"_s); !s) {
+                return s;
+            }
+            const QString target = u"flag:"_s + FeatureFlags::info(which).name;
+            const QString after = u"off (rollback)"_s;
+            if (const Status s = audit(u"rollback"_s, target, *before, after); !s) {
+                return s;
+            }
+            record.changes.append({FeatureFlags::info(which).name, *before, after});
+        }
+        // The version this transaction is about to publish (changes are serialized).
+        return Status::from(m_db.exec(u"UPDATE control_rollbacks SET control_version = (SELECT "
+                                      u"version + 1 FROM control_version WHERE id = 1) "
+                                      u"WHERE id = ?"_s,
+                                      {record.id}));
+    });
+    if (!done) {
+        return done.error();
+    }
+    record.controlVersion = m_lastVersion;
+    return record;
+}
+
+Result<QList<FlagChange>> ControlPlane::rollForwardPlan() {
+    auto active = activeRollback();
+    if (!active) {
+        return active.error();
+    }
+    if (!*active) {
+        return Error{ErrorCode::NotFound, u"no rollback is in force: nothing to roll forward"_s};
+    }
+    auto q = m_db.exec(u"SELECT flag, had_override, enabled, source FROM control_rollback_flags "
+                       u"WHERE rollback_id = ? ORDER BY flag"_s,
+                       {(*active)->id});
+    if (!q) {
+        return q.error();
+    }
+    // Every row first: describing a flag runs queries of its own.
+    struct Saved {
+        QString flag;
+        bool hadOverride;
+        bool enabled;
+        QString source;
+    };
+    QList<Saved> saved;
+    while (q->next()) {
+        saved.append({q->value(0).toString(), q->value(1).toBool(), q->value(2).toBool(),
+                      q->value(3).toString()});
+    }
+    QList<FlagChange> plan;
+    for (const Saved& row : saved) {
+        auto which = flagByName(row.flag);
+        if (!which) {
+            return which.error();
+        }
+        auto before = describeFlag(*which);
+        if (!before) {
+            return before.error();
+        }
+        const FlagValue fallback = withoutOverride(*which);
+        const QString after = row.hadOverride ? u"%1 (%2)"_s.arg(onOff(row.enabled), row.source)
+                                              : u"%1 (%2)"_s.arg(onOff(fallback.enabled),
+                                                                 flagSourceName(fallback.source));
+        plan.append({row.flag, *before, after});
+    }
+    return plan;
+}
+
+Result<RollbackRecord> ControlPlane::rollForward(const QString& reason) {
+    RollbackRecord record;
+    const Status done = controlTransaction(reason, u"roll-forward"_s, [&](const AuditFn& audit) {
+        auto active = activeRollback();
+        if (!active) {
+            return Status(active.error());
+        }
+        if (!*active) {
+            return Status::failure(ErrorCode::NotFound,
+                                   u"no rollback is in force: nothing to roll forward"_s);
+        }
+        record = **active;
+        auto plan = rollForwardPlan();
+        if (!plan) {
+            return Status(plan.error());
+        }
+        // Back to exactly what was there: the same override rows, or none.
+        if (auto r =
+                m_db.exec(u"DELETE FROM feature_flag_overrides WHERE flag IN (SELECT flag FROM "
+                          u"control_rollback_flags WHERE rollback_id = ?)"_s,
+                          {record.id});
+            !r) {
+            return Status(r.error());
+        }
+        if (auto r =
+                m_db.exec(u"INSERT INTO feature_flag_overrides (flag, enabled, source, updated_at, "
+                          u"updated_by) SELECT flag, enabled, source, updated_at, updated_by FROM "
+                          u"control_rollback_flags WHERE rollback_id = ? AND had_override"_s,
+                          {record.id});
+            !r) {
+            return Status(r.error());
+        }
+        for (const FlagChange& change : *plan) {
+            if (const Status s =
+                    audit(u"roll-forward"_s, u"flag:"_s + change.flag, change.before, change.after);
+                !s) {
+                return s;
+            }
+        }
+        record.changes = *plan;
+        return Status::from(
+            m_db.exec(u"UPDATE control_rollbacks SET rolled_forward_at = ?, rolled_forward_by = ?, "
+                      u"forward_reason = ? WHERE id = ?"_s,
+                      {TrackedEmailRepository::timeValue(m_clock.now()), m_osUser, reason.trimmed(),
+                       record.id}));
+    });
+    if (!done) {
+        return done.error();
+    }
+    record.controlVersion = m_lastVersion;
+    return record;
 }
 
 Result<QList<AuditEntry>> ControlPlane::audit(const AuditFilter& filter) {

@@ -11,6 +11,7 @@
 #include <QString>
 
 #include <functional>
+#include <optional>
 
 namespace trackwatch::core {
 
@@ -58,6 +59,22 @@ struct BreakerRecord {
     QDateTime changedAt;
 };
 
+// One flag's value before and after a rollback or roll-forward, as the audit log shows them.
+struct FlagChange {
+    QString flag;
+    QString before; // "on (override)"
+    QString after;  // "off (rollback)"
+};
+
+struct RollbackRecord {
+    qint64 id = 0;
+    QDateTime at;
+    QString by;
+    QString reason;
+    qint64 controlVersion = 0; // engines that applied this version run on the new flags
+    QList<FlagChange> changes;
+};
+
 struct AuditFilter {
     QString target; // exact, or a prefix ending in '*' ("flag:*")
     QString actor;  // database role or OS user
@@ -102,6 +119,19 @@ public:
     Status tripBreaker(const QString& operation, const QString& reason);
     Status resetBreaker(const QString& operation, const QString& reason);
 
+    // The seed's emergency rollback: every optimization flag (rollbackFlags()) goes off in one
+    // transaction, as overrides whose source is "rollback", and the values they replaced are
+    // kept. A second rollback while one is in force turns the flags off again and keeps the
+    // values from before the first. rollForward() restores exactly those values (overrides,
+    // their authors and times, or no override) and ends the rollback. Both need a reason and
+    // write one audit row per flag; the plans say what they would change without changing it.
+    static const QList<Flag>& rollbackFlags();
+    Result<QList<FlagChange>> rollbackPlan();
+    Result<RollbackRecord> rollback(const QString& reason);
+    Result<QList<FlagChange>> rollForwardPlan(); // NotFound when no rollback is in force
+    Result<RollbackRecord> rollForward(const QString& reason);
+    Result<std::optional<RollbackRecord>> activeRollback(); // without changes
+
     Result<QList<AuditEntry>> audit(const AuditFilter& filter = {});
 
     // Increases with every control change; engines compare it to notice changes.
@@ -112,14 +142,23 @@ private:
     Result<QString> describeFlag(Flag which);    // "on (override)", as the audit log shows it
     Status setBreaker(const QString& operation, const QString& state, const QString& action,
                       const QString& cause, const QString& reason);
+    using AuditFn = std::function<Status(const QString& action, const QString& target,
+                                         const QString& oldValue, const QString& newValue)>;
+    // The one way the control plane changes: in a transaction serialized on control_version,
+    // body writes and audits (with the given reason) through the function it is passed, then
+    // the version is bumped and engines are notified. m_lastVersion holds the new version.
+    Status controlTransaction(const QString& reason, const QString& what,
+                              const std::function<Status(const AuditFn& audit)>& body);
     Status change(const QString& action, const QString& target, const QString& reason,
                   const std::function<Result<QString>()>& readOld,
                   const std::function<Status()>& write, const QString& newValue);
+    Status writeOverride(Flag which, bool enabled, const QString& source);
 
     Database& m_db;
     const Clock& m_clock;
     QProcessEnvironment m_env;
     QString m_osUser;
+    qint64 m_lastVersion = 0;
 };
 
 } // namespace trackwatch::core

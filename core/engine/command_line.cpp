@@ -28,11 +28,27 @@ EngineCommandLine::EngineCommandLine(double defaultSimulateRate, int backfillSec
                   u"100"_s)
     , m_trackingDays(u"tracking-days"_s,
                      u"Days without a reply after which tracking expires (default 30)."_s,
-                     u"days"_s, u"30"_s) {}
+                     u"days"_s, u"30"_s)
+    , m_breakerFailures(u"breaker-failures"_s,
+                        u"Consecutive failures of an optimized path that open its circuit "
+                        u"breaker (default 5)."_s,
+                        u"n"_s, u"5"_s)
+    , m_breakerRate(u"breaker-failure-rate"_s,
+                    u"Open a breaker on its failure rate instead: the percentage of failed calls "
+                    u"over the last --breaker-window calls."_s,
+                    u"percent"_s)
+    , m_breakerWindow(u"breaker-window"_s,
+                      u"Calls in the failure-rate window (default 20; at least half of them "
+                      u"must have been made before it decides)."_s,
+                      u"n"_s, u"20"_s)
+    , m_breakerOpenSecs(u"breaker-open-secs"_s,
+                        u"Seconds an opened breaker stays open before probing (default 300)."_s,
+                        u"secs"_s, u"300"_s) {}
 
 void EngineCommandLine::addTo(QCommandLineParser& parser) const {
-    parser.addOptions(
-        {m_db, m_logLevel, m_simulate, m_seed, m_accounts, m_batchSize, m_trackingDays});
+    parser.addOptions({m_db, m_logLevel, m_simulate, m_seed, m_accounts, m_batchSize,
+                       m_trackingDays, m_breakerFailures, m_breakerRate, m_breakerWindow,
+                       m_breakerOpenSecs});
 }
 
 QString EngineCommandLine::dataDirectory() {
@@ -96,6 +112,31 @@ Result<EngineConfig> EngineCommandLine::read(const QCommandLineParser& parser) c
         return invalid(u"--tracking-days: '%1' is not a number from 1 to 3650"_s.arg(
             parser.value(m_trackingDays)));
     }
+    if (!integer(m_breakerFailures, 1, 1000, &config.breaker.failureThreshold)) {
+        return invalid(u"--breaker-failures: '%1' is not a number from 1 to 1000"_s.arg(
+            parser.value(m_breakerFailures)));
+    }
+    if (!integer(m_breakerWindow, 2, 10000, &config.breaker.slidingWindowSize)) {
+        return invalid(u"--breaker-window: '%1' is not a number from 2 to 10000"_s.arg(
+            parser.value(m_breakerWindow)));
+    }
+    config.breaker.minimumCalls = config.breaker.slidingWindowSize / 2;
+    if (parser.isSet(m_breakerRate)) {
+        int percent = 0;
+        if (!integer(m_breakerRate, 1, 100, &percent)) {
+            return invalid(u"--breaker-failure-rate: '%1' is not a percentage from 1 to 100"_s.arg(
+                parser.value(m_breakerRate)));
+        }
+        config.breaker.mode = BreakerMode::FailureRate;
+        config.breaker.failureRateThreshold = percent / 100.0;
+    }
+    int openSecs = 0;
+    if (!integer(m_breakerOpenSecs, 0, 86400, &openSecs)) {
+        return invalid(
+            u"--breaker-open-secs: '%1' is not a number of seconds from 0 to 86400"_s.arg(
+                parser.value(m_breakerOpenSecs)));
+    }
+    config.breaker.openDuration = std::chrono::seconds(openSecs);
     config.simulateBackfillSecs = m_backfillSecs;
     if (config.connection.dialect == Dialect::Sqlite) {
         config.analyticsIntervalSecs = 60; // cheap on a local file; keeps the rollup fresh

@@ -36,6 +36,10 @@ private:
     QCommandLineOption m_accounts;
     QCommandLineOption m_batchSize;
     QCommandLineOption m_trackingDays;
+    QCommandLineOption m_breakerFailures;
+    QCommandLineOption m_breakerRate;
+    QCommandLineOption m_breakerWindow;
+    QCommandLineOption m_breakerOpenSecs;
 };
 
 } // namespace trackwatch::core

@@ -4,6 +4,7 @@
 #include "common/logging.h"
 #include "control/circuit_breaker.h"
 #include "control/control_plane.h"
+#include "control/optimization_guard.h"
 #include "storage/database.h"
 #include "storage/migrator.h"
 
@@ -29,7 +30,8 @@ public:
         , m_tick(this)
         , m_maintenance(this)
         , m_analytics(this)
-        , m_countsDue(this) {
+        , m_countsDue(this)
+        , m_batchGuard(u"batchIngestion"_s, u"batchProcessing"_s, m_config.breaker, *m_clock) {
         m_countsDue.setSingleShot(true);
     }
 
@@ -49,6 +51,13 @@ public:
         }
         m_ingestion = std::make_unique<IngestionEngine>(*m_db, *m_clock, m_config.ingestion);
         m_control = std::make_unique<ControlPlane>(*m_db, *m_clock);
+        m_registry = std::make_unique<EngineRegistry>(*m_db, *m_clock);
+        if (const Status s = m_registry->registerSelf(m_config.kind); !s) {
+            emit failed(s.error().message);
+            m_db.reset();
+            return;
+        }
+        m_snapshot.engineId = m_registry->id();
         applyControl();
         // PostgreSQL pushes control changes (one NOTIFY per change); the per-tick version poll
         // stays as the fallback and is all SQLite has.
@@ -93,6 +102,10 @@ public:
     void requestStop() { m_stopping.store(true); }
 
     void shutdown() {
+        if (m_registry) {
+            (void)m_registry->stop();
+            m_registry.reset();
+        }
         m_tick.stop();
         m_maintenance.stop();
         m_analytics.stop();
@@ -118,38 +131,130 @@ private:
         return *who;
     }
 
-    // Reads the flags again when the control plane's version moved: a change made by any
-    // console or trackwatchctl reaches this engine within one tick.
+    // Rebuilds the workers on the control plane's state when its version moved (a change made
+    // by any console or trackwatchctl reaches this engine within one tick, or at once through
+    // NOTIFY), then acknowledges the version with the health it has on it.
     void applyControl() {
         auto version = m_control->version();
         if (!version || *version == m_controlVersion) {
             return;
         }
-        m_controlVersion = *version;
+        auto log = logging::get("core.engine");
         auto batch = m_control->flag(Flag::EnableBatchIngestion);
+        auto rollout = m_control->rollout(u"batchProcessing"_s);
         auto breakers = m_control->breakers();
-        if (!batch || !breakers) {
-            logging::get("core.engine")
-                ->error("cannot read the control plane: {}",
-                        (!batch ? batch.error() : breakers.error()).message);
+        auto rollback = m_control->activeRollback();
+        if (!batch || !rollout || !breakers || !rollback) {
+            log->error("cannot read the control plane: {}", (!batch      ? batch.error()
+                                                             : !rollout  ? rollout.error()
+                                                             : !breakers ? breakers.error()
+                                                                         : rollback.error())
+                                                                .message);
             return;
         }
-        // A tripped batchIngestion breaker sends ingestion to its legacy twin whatever the flag.
-        bool tripped = false;
-        for (const BreakerRecord& b : *breakers) {
-            tripped = tripped || (b.operation == u"batchIngestion" &&
-                                  b.state == breakerStateName(BreakerState::ForcedOpen));
+        m_breakers = *breakers;
+        m_rollback = *rollback;
+        for (const BreakerRecord& b : m_breakers) {
+            if (b.operation == m_batchGuard.operation()) {
+                m_batchGuard.configure(batch->enabled, rollout->percentage, b.state,
+                                       b.reason.isEmpty() ? b.state : b.reason);
+            }
         }
-        const bool useBatch = batch->enabled && !tripped;
-        IngestionOptions options = m_ingestion->options();
-        if (options.batch != useBatch) {
+        // The seed's "restart": the ingestion worker is built anew on the new flags.
+        IngestionOptions options = m_config.ingestion;
+        options.batch = batch->enabled;
+        m_ingestion = std::make_unique<IngestionEngine>(*m_db, *m_clock, options);
+        log->info("control version {}: batch ingestion {} ({}) for {}% of accounts{}", *version,
+                  options.batch ? "on" : "off", flagSourceName(batch->source), rollout->percentage,
+                  m_rollback ? ", optimizations rolled back" : "");
+        m_controlVersion = *version;
+        m_snapshot.controlVersion = *version;
+        heartbeat();
+    }
+
+    // Healthy unless something says otherwise: a failing database makes the engine unhealthy;
+    // an optimization bypassed (breaker open or tripped, a rollback in force) degrades it.
+    HealthReport health() {
+        HealthReport report;
+        if (!m_lastError.isEmpty()) {
+            report.state = u"unhealthy"_s;
+            report.reasons << m_lastError;
+        }
+        for (const BreakerRecord& b : m_breakers) {
+            if (b.state != breakerStateName(BreakerState::Closed)) {
+                report.reasons << u"breaker %1 %2 by %3: %4"_s.arg(b.operation, b.state,
+                                                                   b.changedBy, b.reason);
+            }
+        }
+        if (const BreakerState s = m_batchGuard.state();
+            s == BreakerState::Open || s == BreakerState::HalfOpen) {
+            report.reasons << u"breaker %1 %2 in this engine: %3"_s.arg(
+                m_batchGuard.operation(), breakerStateName(s), m_batchGuard.counts().lastFailure);
+        }
+        if (m_rollback) {
+            report.reasons << u"optimizations rolled back since %1 by %2: %3"_s.arg(
+                m_rollback->at.toString(Qt::ISODate), m_rollback->by, m_rollback->reason);
+        }
+        if (report.state == u"healthy" && !report.reasons.isEmpty()) {
+            report.state = u"degraded"_s;
+        }
+        return report;
+    }
+
+    // Reports this engine's state: the heartbeat with its health and control version, and the
+    // breaker transitions its guards made on their own.
+    void heartbeat() {
+        m_snapshot.health = health();
+        if (const Status s = m_registry->heartbeat(m_controlVersion, m_snapshot.health); !s) {
+            logging::get("core.engine")->warn("heartbeat failed: {}", s.error().message);
+        }
+        const CircuitBreaker breaker = m_batchGuard.snapshotBreaker();
+        if (const Status s = m_registry->reportTransitions(
+                m_batchGuard.operation(), m_batchGuard.takeTransitions(),
+                breaker.consecutiveFailures(), breaker.windowCalls(), breaker.windowFailures());
+            !s) {
             logging::get("core.engine")
-                ->info("ingestion switches to the {} path ({})", useBatch ? "batch" : "legacy",
-                       tripped ? u"breaker tripped"_s : flagSourceName(batch->source));
+                ->warn("cannot record breaker transitions: {}", s.error().message);
         }
-        options.batch = useBatch;
-        m_ingestion->setOptions(options);
-        m_snapshot.batchIngestion = options.batch;
+        const BreakerState state = m_batchGuard.state();
+        m_snapshot.batchIngestion = m_ingestion->options().batch && state != BreakerState::Open &&
+                                    state != BreakerState::ForcedOpen;
+        const OptimizationGuard::Counts counts = m_batchGuard.counts();
+        m_snapshot.guards = {{m_batchGuard.operation(), breakerStateName(state), counts.optimized,
+                              counts.legacy, counts.fallbacks, counts.lastFailure}};
+    }
+
+    // Ingestion through the seed's A/B wrapper: accounts in the batchProcessing rollout go to
+    // the batch path (when the flag is on and the breaker allows it) a batch per call, and a
+    // batch that fails there is ingested again on the legacy path (it was rolled back whole).
+    Status ingestGuarded(const QList<Delivery>& mail, IngestionStats& done) {
+        QList<Delivery> optimized;
+        QList<Delivery> legacy;
+        for (const Delivery& d : mail) {
+            (m_batchGuard.wantsOptimized(d.account) ? optimized : legacy).append(d);
+        }
+        const qsizetype size = std::max(1, m_config.ingestion.batchSize);
+        for (qsizetype start = 0; start < optimized.size(); start += size) {
+            const QList<Delivery> batch = optimized.mid(start, size);
+            auto r = m_batchGuard.run<IngestionStats>(
+                batch.first().account, [&] { return m_ingestion->ingestOnPath(true, batch); },
+                [&] {
+                    IngestionStats partial;
+                    auto legacyResult = m_ingestion->ingestOnPath(false, batch, &partial);
+                    if (!legacyResult) {
+                        done += partial;
+                    }
+                    return legacyResult;
+                });
+            if (!r) {
+                return r.error();
+            }
+            done += *r;
+        }
+        IngestionStats partial;
+        auto r = m_ingestion->ingestOnPath(false, legacy, &partial);
+        done += r ? *r : partial;
+        return Status::from(r);
     }
 
     void tick() {
@@ -163,13 +268,12 @@ private:
                 const QDateTime next = std::min(now, m_simulatedUntil.addSecs(60));
                 const QList<Delivery> mail = m_simulator->advanceTo(next, m_config.simulateRate);
                 m_simulatedUntil = next;
-                IngestionStats step;
-                auto r = m_ingestion->ingest(mail, &step);
-                done += step;
-                if (!r) {
-                    logging::get("core.engine")->error("ingestion failed: {}", r.error().message);
+                if (const Status s = ingestGuarded(mail, done); !s) {
+                    m_lastError = u"ingestion failing: "_s + s.error().message;
+                    logging::get("core.engine")->error("ingestion failed: {}", s.error().message);
                     break;
                 }
+                m_lastError.clear();
             }
             m_snapshot.total += done;
             m_countsDirty = m_countsDirty || done.read > 0;
@@ -192,6 +296,7 @@ private:
         if (m_countsDirty && !m_countsDue.isActive()) {
             refreshCounts();
         }
+        heartbeat();
         m_snapshot.at = now;
         emit snapshotReady(m_snapshot);
     }
@@ -231,6 +336,10 @@ private:
     std::unique_ptr<Database> m_db;
     std::unique_ptr<IngestionEngine> m_ingestion;
     std::unique_ptr<ControlPlane> m_control;
+    std::unique_ptr<EngineRegistry> m_registry;
+    QList<BreakerRecord> m_breakers;          // as the control plane last said
+    std::optional<RollbackRecord> m_rollback; // in force, if any
+    QString m_lastError;                      // the last tick's failure, cleared on success
     qint64 m_controlVersion = -1;
     std::unique_ptr<TrafficSimulator> m_simulator;
     QTimer m_tick;
@@ -243,6 +352,7 @@ private:
     std::atomic<bool> m_stopping{false};
     bool m_backfilled = false;
     QTimer m_countsDue; // single shot: running while the next count must wait
+    OptimizationGuard m_batchGuard;
 };
 
 } // namespace detail

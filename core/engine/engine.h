@@ -2,6 +2,8 @@
 #pragma once
 
 #include "common/clock.h"
+#include "control/circuit_breaker.h"
+#include "engine/engine_registry.h"
 #include "storage/connection_spec.h"
 #include "tracking/ingestion_engine.h"
 #include "tracking/traffic_simulator.h"
@@ -21,9 +23,21 @@ struct EngineConfig {
     int simulateBackfillSecs = 0; // the simulator starts this far in the past (history at once)
     SimulatorConfig simulator;
     IngestionOptions ingestion;
-    int tickMs = 1000;               // simulator step and snapshot period
-    int expiryIntervalSecs = 60;     // how often overdue emails are expired
-    int analyticsIntervalSecs = 600; // rollup refresh when pg_cron does not schedule it
+    int tickMs = 1000;                       // simulator step and snapshot period
+    int expiryIntervalSecs = 60;             // how often overdue emails are expired
+    int analyticsIntervalSecs = 600;         // rollup refresh when pg_cron does not schedule it
+    QString kind = QStringLiteral("daemon"); // as engine_instances shows it: "console", "daemon"
+    BreakerConfig breaker;                   // every optimized path's automatic breaker
+};
+
+// One optimized path's guard as the engine last saw it.
+struct GuardReport {
+    QString operation;
+    QString state; // breakerStateName()
+    qint64 optimized = 0;
+    qint64 legacy = 0;
+    qint64 fallbacks = 0;
+    QString lastFailure;
 };
 
 // What the engine reports once per tick.
@@ -34,6 +48,10 @@ struct EngineSnapshot {
     double emailsPerHour = 0;            // new tracked emails over the last minute, per hour
     bool batchIngestion = false;
     QString analyticsScheduler; // "pg_cron" or "engine"
+    QString engineId;           // this engine's row in engine_instances
+    qint64 controlVersion = 0;  // the control plane version it runs on
+    HealthReport health;
+    QList<GuardReport> guards;
 };
 
 namespace detail {

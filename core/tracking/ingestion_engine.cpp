@@ -98,8 +98,9 @@ Result<qint64> IngestionEngine::accountId(const QString& address) {
     return id;
 }
 
-Result<IngestionStats> IngestionEngine::ingest(const QList<Delivery>& deliveries,
-                                               IngestionStats* done) {
+Result<IngestionStats> IngestionEngine::ingestOnPath(bool batchPath,
+                                                     const QList<Delivery>& deliveries,
+                                                     IngestionStats* done) {
     IngestionStats total;
     auto finish = [&](Result<IngestionStats> r) {
         if (done) {
@@ -110,13 +111,13 @@ Result<IngestionStats> IngestionEngine::ingest(const QList<Delivery>& deliveries
     // Batch path: batchSize deliveries per transaction. Legacy path: one delivery per
     // transaction, row at a time; a delivery is stored whole or not at all, so retrying after
     // a failure never finds half of it (its inbound id recorded, its reply not applied).
-    const qsizetype size = m_options.batch ? std::max(1, m_options.batchSize) : 1;
+    const qsizetype size = batchPath ? std::max(1, m_options.batchSize) : 1;
     for (qsizetype start = 0; start < deliveries.size(); start += size) {
         IngestionStats stats;
         m_pendingAccounts.clear();
         const Status s = m_db.transaction([&]() -> Status {
-            auto r = m_options.batch ? ingestBatch(deliveries.mid(start, size))
-                                     : ingestOne(deliveries[start]);
+            auto r =
+                batchPath ? ingestBatch(deliveries.mid(start, size)) : ingestOne(deliveries[start]);
             if (!r) {
                 return r.error();
             }

@@ -74,7 +74,12 @@ public:
     // the error returned; batches before it stay committed. `done` (optional) receives the
     // stats of what was committed before an error.
     Result<IngestionStats> ingest(const QList<Delivery>& deliveries,
-                                  IngestionStats* done = nullptr);
+                                  IngestionStats* done = nullptr) {
+        return ingestOnPath(m_options.batch, deliveries, done);
+    }
+    // The same on a path chosen by the caller (the engine's guard), whatever the options say.
+    Result<IngestionStats> ingestOnPath(bool batch, const QList<Delivery>& deliveries,
+                                        IngestionStats* done = nullptr);
 
     // Expires active emails sent more than trackingDays ago. Returns how many.
     Result<qint64> expireOverdue();

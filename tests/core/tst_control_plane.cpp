@@ -96,6 +96,92 @@ private slots:
         QCOMPARE(control.audit({{}, {}, {}, kT0.addSecs(30), 100}).value().size(), 1);
     }
 
+    // The seed's emergency rollback: every optimization off in one change, audited per flag;
+    // the roll-forward puts back exactly what was there (overrides with their author and time,
+    // environment values, defaults).
+    void rollbackAndRollForwardRestoreExactly_data() { test::addDialectRows(); }
+    void rollbackAndRollForwardRestoreExactly() {
+        QFETCH(Dialect, dialect);
+        TW_TEST_DATABASE(tdb, dialect);
+        auto db = tdb.openMigrated();
+        QVERIFY(db);
+        ManualClock clock(kT0);
+        QProcessEnvironment env;
+        env.insert(u"ENABLE_QUERY_CACHING"_s, u"false"_s);
+        ControlPlane alice(*db, clock, env, u"alice"_s);
+        ControlPlane bob(*db, clock, env, u"bob"_s);
+        QVERIFY(alice.setFlag(Flag::EnableBatchIngestion, true, u"batch ready"_s).ok());
+        QVERIFY(alice.setFlag(Flag::UseMaterializedViews, false, u"refresh too slow"_s).ok());
+        auto before = alice.flags().value();
+
+        QCOMPARE(bob.rollForwardPlan().error().code, ErrorCode::NotFound);
+        QCOMPARE(bob.rollback(u" "_s).error().code, ErrorCode::InvalidArgument);
+        auto plan = bob.rollbackPlan().value();
+        QCOMPARE(plan.size(), ControlPlane::rollbackFlags().size());
+        QCOMPARE(plan.first().flag, u"useOptimizedQueries"_s);
+        QCOMPARE(plan.first().before, u"on (default)"_s);
+        QCOMPARE(plan.first().after, u"off (rollback)"_s);
+        QCOMPARE(bob.version().value(), 2); // a plan changes nothing
+
+        clock.advanceSecs(60);
+        auto record = bob.rollback(u"error rate 7%"_s);
+        QVERIFY2(record, record ? "" : qPrintable(record.error().message));
+        QCOMPARE(record->controlVersion, 3); // one change, whatever the number of flags
+        QCOMPARE(record->changes.size(), ControlPlane::rollbackFlags().size());
+        QCOMPARE(record->by, u"bob"_s);
+        QCOMPARE(record->at, kT0.addSecs(60));
+        const QList<FlagValue> rolled = bob.flags().value();
+        for (const FlagValue& f : rolled) {
+            const bool optimization = ControlPlane::rollbackFlags().contains(f.flag);
+            QCOMPARE(f.source == FlagSource::Rollback, optimization);
+            if (optimization) {
+                QCOMPARE(f.enabled, false);
+            } else {
+                QCOMPARE(f.enabled, true); // monitoring stays on to watch the recovery
+            }
+        }
+        auto audit = bob.audit({u"flag:*"_s, u"bob"_s, {}, {}, 100}).value();
+        QCOMPARE(audit.size(), ControlPlane::rollbackFlags().size());
+        for (const AuditEntry& e : audit) {
+            QCOMPARE(e.action, u"rollback"_s);
+            QCOMPARE(e.newValue, u"off (rollback)"_s);
+            QCOMPARE(e.reason, u"error rate 7%"_s);
+        }
+        QCOMPARE(audit.last().target, u"flag:useOptimizedQueries"_s);
+        QCOMPARE(audit.last().oldValue, u"on (default)"_s);
+        QVERIFY(bob.activeRollback().value().has_value());
+
+        // Someone turns one back on during the incident; a second rollback turns it off again
+        // and keeps the values from before the first.
+        QVERIFY(alice.setFlag(Flag::EnableBatchIngestion, true, u"needed for backlog"_s).ok());
+        auto again = bob.rollback(u"still failing"_s);
+        QVERIFY(again);
+        QCOMPARE(again->id, record->id);
+        QCOMPARE(bob.flag(Flag::EnableBatchIngestion).value().enabled, false);
+
+        clock.advanceSecs(600);
+        auto forward = bob.rollForwardPlan().value();
+        QCOMPARE(forward.size(), ControlPlane::rollbackFlags().size());
+        auto done = bob.rollForward(u"fix deployed"_s);
+        QVERIFY2(done, done ? "" : qPrintable(done.error().message));
+        QCOMPARE(done->id, record->id);
+        auto after = bob.flags().value();
+        QCOMPARE(after.size(), before.size());
+        for (qsizetype i = 0; i < after.size(); ++i) {
+            QCOMPARE(after[i].name, before[i].name);
+            QCOMPARE(after[i].enabled, before[i].enabled);
+            QCOMPARE(after[i].source, before[i].source);
+            QCOMPARE(after[i].updatedBy, before[i].updatedBy);
+            QCOMPARE(after[i].updatedAt, before[i].updatedAt);
+        }
+        QCOMPARE(bob.flag(Flag::EnableQueryCaching).value().source, FlagSource::Environment);
+        QCOMPARE(bob.flag(Flag::EnableBatchIngestion).value().updatedBy, u"alice"_s);
+        QVERIFY(!bob.activeRollback().value().has_value());
+        QCOMPARE(bob.audit({{}, {}, kT0.addSecs(600), {}, 100}).value().first().action,
+                 u"roll-forward"_s);
+        QCOMPARE(bob.rollForward(u"again"_s).error().code, ErrorCode::NotFound);
+    }
+
     void rolloutValidationAndPreview_data() { test::addDialectRows(); }
     void rolloutValidationAndPreview() {
         QFETCH(Dialect, dialect);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "control/control_plane.h"
 #include "engine/engine.h"
+#include "engine/engine_registry.h"
 
 #include "../support/test_databases.h"
 
@@ -51,6 +52,63 @@ private slots:
             legacy = !snapshots.last().first().value<EngineSnapshot>().batchIngestion;
         }
         QVERIFY(legacy);
+        // The engine reports the bypass as degraded health, in its snapshot and in the registry.
+        const EngineSnapshot last = snapshots.last().first().value<EngineSnapshot>();
+        QCOMPARE(last.health.state, u"degraded"_s);
+        QVERIFY2(last.health.reasons.join(u' ').contains(u"batch path corrupts rows"_s),
+                 qPrintable(last.health.reasons.join(u' ')));
+        QCOMPARE(last.guards.size(), 1);
+        QCOMPARE(last.guards.first().state, u"forced_open"_s);
+        EngineRegistry registry(**db, clock);
+        auto fleet = registry.awaitVersion(control.version().value(), std::chrono::seconds(5));
+        QVERIFY(fleet);
+        QCOMPARE(fleet->size(), 1);
+        QCOMPARE(fleet->first().id, last.engineId);
+        QCOMPARE(fleet->first().health.state, u"degraded"_s);
+    }
+
+    // With the flag on and the rollout at 100%, every batch takes the batch path; a rollback
+    // sends everything to legacy and the guard's counts show it.
+    void rolloutAndRollbackChooseThePath_data() { test::addDialectRows(); }
+    void rolloutAndRollbackChooseThePath() {
+        QFETCH(Dialect, dialect);
+        TW_TEST_DATABASE(tdb, dialect);
+        auto db = tdb.openMigrated();
+        QVERIFY(db);
+        SystemClock clock;
+        ControlPlane control(*db, clock, QProcessEnvironment(), u"oncall"_s);
+        QVERIFY(control.setFlag(Flag::EnableBatchIngestion, true, u"test"_s).ok());
+        QVERIFY(control.setRollout(u"batchProcessing"_s, 100, u"test"_s).ok());
+        EngineConfig config;
+        config.connection = tdb.spec();
+        config.simulateRate = 360'000;
+        config.tickMs = 50;
+        Engine engine(config, std::make_shared<SystemClock>());
+        QSignalSpy snapshots(&engine, &Engine::snapshotReady);
+        engine.start();
+        auto guard = [&] {
+            return snapshots.last().first().value<EngineSnapshot>().guards.value(0);
+        };
+        qint64 optimized = 0;
+        for (int i = 0; i < 40 && optimized == 0 && snapshots.wait(5000); ++i) {
+            optimized = guard().optimized;
+        }
+        QVERIFY(optimized > 0);
+        QCOMPARE(guard().fallbacks, 0);
+
+        auto rolledBack = control.rollback(u"test rollback"_s);
+        QVERIFY(rolledBack);
+        bool applied = false;
+        for (int i = 0; i < 40 && !applied && snapshots.wait(5000); ++i) {
+            applied = snapshots.last().first().value<EngineSnapshot>().controlVersion >=
+                      rolledBack->controlVersion;
+        }
+        QVERIFY(applied);
+        const qint64 atRollback = guard().optimized;
+        QVERIFY(snapshots.wait(5000));
+        QVERIFY(snapshots.wait(5000));
+        QCOMPARE(guard().optimized, atRollback); // nothing more on the batch path
+        QVERIFY(!snapshots.last().first().value<EngineSnapshot>().batchIngestion);
     }
 
     void badDatabaseFailsWithAClearMessage() {

@@ -124,6 +124,60 @@ private slots:
                  0);
     }
 
+    // Rollback as on-call runs it from a script: confirmation is required (no terminal here,
+    // so --yes), the flags go off, no engine runs so none is awaited, and roll-forward undoes it.
+    void rollbackAndRollForward() {
+        QCOMPARE(ctl({u"flags"_s, u"set"_s, u"enableBatchIngestion"_s, u"on"_s, u"--reason"_s,
+                      u"ready"_s})
+                     .code,
+                 0);
+        Run r = ctl({u"rollback"_s, u"--yes"_s});
+        QCOMPARE(r.code, 2); // no reason
+        r = ctl({u"rollback"_s, u"--reason"_s, u"errors"_s});
+        QCOMPARE(r.code, 2); // not confirmed, and no terminal to ask on
+        QVERIFY2(r.err.contains("--yes"), r.err.constData());
+        QVERIFY(r.out.contains("enableBatchIngestion")); // the plan was shown
+        r = ctl({u"flags"_s, u"list"_s, u"--json"_s});
+        QVERIFY(!r.out.contains("\"rollback\""));
+
+        r = ctl({u"rollback"_s, u"--reason"_s, u"error rate 7%"_s, u"--yes"_s, u"--json"_s,
+                 u"--wait"_s, u"0"_s});
+        QCOMPARE(r.code, 0);
+        const QJsonObject done = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(done.value(u"action"_s).toString(), u"rollback"_s);
+        QCOMPARE(done.value(u"changes"_s).toArray().size(), 6);
+        QCOMPARE(done.value(u"allAcknowledged"_s).toBool(), true);
+        r = ctl({u"flags"_s, u"list"_s, u"--json"_s});
+        int rolledBack = 0;
+        for (const QJsonValue& v : QJsonDocument::fromJson(r.out).array()) {
+            if (v.toObject().value(u"source"_s).toString() == u"rollback") {
+                ++rolledBack;
+                QCOMPARE(v.toObject().value(u"enabled"_s).toBool(), false);
+            }
+        }
+        QCOMPARE(rolledBack, 6);
+
+        r = ctl({u"roll-forward"_s, u"--reason"_s, u"fixed"_s, u"--yes"_s, u"--wait"_s, u"0"_s});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.contains("on (override)"), r.out.constData());
+        r = ctl({u"flags"_s, u"list"_s, u"--json"_s});
+        for (const QJsonValue& v : QJsonDocument::fromJson(r.out).array()) {
+            QVERIFY(v.toObject().value(u"source"_s).toString() != u"rollback");
+            if (v.toObject().value(u"name"_s).toString() == u"enableBatchIngestion") {
+                QCOMPARE(v.toObject().value(u"enabled"_s).toBool(), true);
+            }
+        }
+        r = ctl({u"roll-forward"_s, u"--reason"_s, u"again"_s, u"--yes"_s});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("nothing to roll forward"), r.err.constData());
+        r = ctl({u"audit"_s, u"--json"_s, u"--target"_s, u"flag:enableBatchIngestion"_s});
+        const QJsonArray audit = QJsonDocument::fromJson(r.out).array();
+        QCOMPARE(audit.size(), 3);
+        QCOMPARE(audit[0].toObject().value(u"action"_s).toString(), u"roll-forward"_s);
+        QCOMPARE(audit[1].toObject().value(u"action"_s).toString(), u"rollback"_s);
+        QCOMPARE(ctl({u"engines"_s, u"--json"_s}).code, 0);
+    }
+
     void unreachableDatabaseIsExitOne() {
         QProcess p;
         p.start(QStringLiteral(TRACKWATCHCTL_PATH),

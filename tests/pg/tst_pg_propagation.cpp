@@ -2,6 +2,7 @@
 // Two engines as separate trackwatchd processes on one PostgreSQL: a flag changed through the
 // control plane reaches both (LISTEN/NOTIFY), each within a second.
 #include "control/control_plane.h"
+#include "engine/engine_registry.h"
 
 #include "../support/test_databases.h"
 
@@ -56,15 +57,45 @@ private slots:
         auto db = tdb.openMigrated();
         SystemClock clock;
         ControlPlane control(*db, clock, QProcessEnvironment(), u"oncall"_s);
+        EngineRegistry registry(*db, clock);
         QElapsedTimer sinceChange;
         QVERIFY(control.setFlag(Flag::EnableBatchIngestion, true, u"propagation test"_s).ok());
         sinceChange.start();
         for (int i = 0; i < 2; ++i) {
-            QVERIFY2(waitForOutput(engines[i], output[i],
-                                   "ingestion switches to the batch path (override)", 10000),
+            QVERIFY2(waitForOutput(engines[i], output[i], "batch ingestion on (override)", 10000),
                      output[i].constData());
         }
         qInfo("both engines switched %lld ms after the change", sinceChange.elapsed());
+
+        // The seed's rollback: both engines rebuild on the new flags, acknowledge the version
+        // and report their health on it; the roll-forward is acknowledged the same way.
+        auto rolledBack = control.rollback(u"propagation test: error rate"_s);
+        QVERIFY(rolledBack);
+        sinceChange.restart();
+        auto fleet = registry.awaitVersion(rolledBack->controlVersion, std::chrono::seconds(10));
+        QVERIFY(fleet);
+        QCOMPARE(fleet->size(), 2);
+        for (const EngineInstance& e : *fleet) {
+            QVERIFY2(e.controlVersion >= rolledBack->controlVersion,
+                     qPrintable(u"engine %1 did not acknowledge"_s.arg(e.id)));
+            QCOMPARE(e.health.state, u"degraded"_s);
+            QVERIFY2(e.health.reasons.join(u' ').contains(u"rolled back"_s),
+                     qPrintable(e.health.reasons.join(u' ')));
+        }
+        qInfo("both engines acknowledged the rollback %lld ms after it", sinceChange.elapsed());
+        for (int i = 0; i < 2; ++i) {
+            QVERIFY2(waitForOutput(engines[i], output[i], "optimizations rolled back", 10000),
+                     output[i].constData());
+        }
+        auto forward = control.rollForward(u"propagation test: fixed"_s);
+        QVERIFY(forward);
+        fleet = registry.awaitVersion(forward->controlVersion, std::chrono::seconds(10));
+        QVERIFY(fleet);
+        for (const EngineInstance& e : *fleet) {
+            QVERIFY(e.controlVersion >= forward->controlVersion);
+            QCOMPARE(e.health.state, u"healthy"_s);
+        }
+        QCOMPARE(control.flag(Flag::EnableBatchIngestion).value().enabled, true);
         for (QProcess& p : engines) {
             p.terminate();
             QVERIFY(p.waitForFinished(10000));

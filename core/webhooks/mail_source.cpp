@@ -1,0 +1,2 @@
+// SPDX-License-Identifier: MIT
+#include "webhooks/mail_source.h"

@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: MIT
 #include "engine/engine.h"
 
+#include "cache/invalidation_channel.h"
+#include "cache/query_cache.h"
 #include "common/logging.h"
 #include "control/circuit_breaker.h"
 #include "control/control_plane.h"
 #include "control/optimization_guard.h"
 #include "storage/database.h"
 #include "storage/migrator.h"
+#include "tracking/email_query_service.h"
 
 #include <QElapsedTimer>
+#include <QScopeGuard>
+#include <QSet>
 #include <QSqlDriver>
 #include <QTimer>
 
@@ -31,8 +36,19 @@ public:
         , m_maintenance(this)
         , m_analytics(this)
         , m_countsDue(this)
-        , m_batchGuard(u"batchIngestion"_s, u"batchProcessing"_s, m_config.breaker, *m_clock) {
+        , m_cache(std::make_shared<QueryCache>()) {
         m_countsDue.setSingleShot(true);
+        // Each optimization with its flag and rollout (the seed's A/B wrapper around it).
+        const std::tuple<QString, Flag, QString> specs[] = {
+            {u"batchIngestion"_s, Flag::EnableBatchIngestion, u"batchProcessing"_s},
+            {u"optimizedQueries"_s, Flag::UseOptimizedQueries, u"optimizedQueries"_s},
+            {u"queryCache"_s, Flag::EnableQueryCaching, u"caching"_s},
+        };
+        for (const auto& [operation, flag, rollout] : specs) {
+            m_guards.push_back({flag, rollout,
+                                std::make_unique<OptimizationGuard>(operation, rollout,
+                                                                    m_config.breaker, *m_clock)});
+        }
     }
 
     void initialize() {
@@ -58,15 +74,29 @@ public:
             return;
         }
         m_snapshot.engineId = m_registry->id();
+        m_invalidations =
+            std::make_unique<CacheInvalidationChannel>(*m_db, *m_clock, m_registry->id());
+        if (const Status s = m_invalidations->start(); !s) {
+            emit failed(s.error().message);
+            m_db.reset();
+            return;
+        }
+        m_queries = std::make_unique<EmailQueryService>(
+            *m_db, m_cache.get(),
+            EmailQueryService::Guards{guard(u"optimizedQueries"_s), guard(u"queryCache"_s)});
         applyControl();
         // PostgreSQL pushes control changes (one NOTIFY per change); the per-tick version poll
         // stays as the fallback and is all SQLite has.
         if (m_db->dialect() == Dialect::PostgreSql) {
             QSqlDriver* driver = m_db->handle().driver();
-            if (driver->subscribeToNotification(u"trackwatch_control"_s)) {
-                connect(driver, &QSqlDriver::notification, this, [this] {
-                    logging::get("core.engine")->debug("control change notified");
-                    applyControl();
+            if (driver->subscribeToNotification(u"trackwatch_control"_s) &&
+                driver->subscribeToNotification(u"trackwatch_cache"_s)) {
+                connect(driver, &QSqlDriver::notification, this, [this](const QString& channel) {
+                    if (channel == u"trackwatch_cache") {
+                        receiveInvalidations();
+                    } else {
+                        applyControl();
+                    }
                 });
             } else {
                 log->warn("cannot LISTEN for control changes; polling them each tick");
@@ -92,7 +122,7 @@ public:
             refreshAnalytics();
         }
         log->info("engine ready on {} (ingestion: {}, analytics refresh: {})",
-                  m_config.connection.redacted(), m_config.ingestion.batch ? "batch" : "legacy",
+                  m_config.connection.redacted(), m_ingestion->options().batch ? "batch" : "legacy",
                   m_snapshot.analyticsScheduler);
         emit ready(m_config.connection.redacted());
         tick();
@@ -109,6 +139,8 @@ public:
         m_tick.stop();
         m_maintenance.stop();
         m_analytics.stop();
+        m_queries.reset();
+        m_invalidations.reset();
         m_control.reset();
         m_ingestion.reset();
         m_db.reset();
@@ -140,13 +172,13 @@ private:
             return;
         }
         auto log = logging::get("core.engine");
-        auto batch = m_control->flag(Flag::EnableBatchIngestion);
-        auto rollout = m_control->rollout(u"batchProcessing"_s);
+        auto flags = m_control->flags();
+        auto rollouts = m_control->rollouts();
         auto breakers = m_control->breakers();
         auto rollback = m_control->activeRollback();
-        if (!batch || !rollout || !breakers || !rollback) {
-            log->error("cannot read the control plane: {}", (!batch      ? batch.error()
-                                                             : !rollout  ? rollout.error()
+        if (!flags || !rollouts || !breakers || !rollback) {
+            log->error("cannot read the control plane: {}", (!flags      ? flags.error()
+                                                             : !rollouts ? rollouts.error()
                                                              : !breakers ? breakers.error()
                                                                          : rollback.error())
                                                                 .message);
@@ -154,22 +186,64 @@ private:
         }
         m_breakers = *breakers;
         m_rollback = *rollback;
-        for (const BreakerRecord& b : m_breakers) {
-            if (b.operation == m_batchGuard.operation()) {
-                m_batchGuard.configure(batch->enabled, rollout->percentage, b.state,
-                                       b.reason.isEmpty() ? b.state : b.reason);
+        const auto flagOn = [&](Flag which) {
+            return std::find_if(flags->begin(), flags->end(),
+                                [&](const FlagValue& f) { return f.flag == which; })
+                ->enabled;
+        };
+        for (const GuardSlot& slot : m_guards) {
+            int percentage = 0;
+            for (const RolloutValue& r : *rollouts) {
+                percentage = r.name == slot.rollout ? r.percentage : percentage;
+            }
+            for (const BreakerRecord& b : m_breakers) {
+                if (b.operation == slot.guard->operation()) {
+                    slot.guard->configure(flagOn(slot.flag), percentage, b.state,
+                                          b.reason.isEmpty() ? b.state : b.reason);
+                }
             }
         }
-        // The seed's "restart": the ingestion worker is built anew on the new flags.
+        // The seed's "restart": the workers are built anew on the new flags, and the cache
+        // starts empty (what it held was computed under the old ones).
         IngestionOptions options = m_config.ingestion;
-        options.batch = batch->enabled;
+        options.batch = flagOn(Flag::EnableBatchIngestion);
         m_ingestion = std::make_unique<IngestionEngine>(*m_db, *m_clock, options);
-        log->info("control version {}: batch ingestion {} ({}) for {}% of accounts{}", *version,
-                  options.batch ? "on" : "off", flagSourceName(batch->source), rollout->percentage,
-                  m_rollback ? ", optimizations rolled back" : "");
+        m_queries->setUseMaterializedViews(flagOn(Flag::UseMaterializedViews));
+        m_cache->invalidateAll();
+        QStringList on;
+        for (const FlagValue& f : *flags) {
+            if (f.enabled) {
+                on << f.name;
+            }
+        }
+        log->info("control version {}: on: {}{}", *version, on.join(u", "_s),
+                  m_rollback ? u" (optimizations rolled back)"_s : QString());
         m_controlVersion = *version;
         m_snapshot.controlVersion = *version;
         heartbeat();
+    }
+
+    OptimizationGuard* guard(const QString& operation) const {
+        for (const GuardSlot& slot : m_guards) {
+            if (slot.guard->operation() == operation) {
+                return slot.guard.get();
+            }
+        }
+        return nullptr;
+    }
+
+    // Accounts whose emails another engine changed: their cached results are stale here too.
+    void receiveInvalidations() {
+        auto accounts = m_invalidations->receive();
+        if (!accounts) {
+            logging::get("core.engine")
+                ->warn("cannot read cache invalidations: {}", accounts.error().message);
+            return;
+        }
+        for (const QString& account : *accounts) {
+            m_cache->invalidateAccount(account);
+        }
+        m_snapshot.invalidationsReceived += accounts->size();
     }
 
     // Healthy unless something says otherwise: a failing database makes the engine unhealthy;
@@ -186,10 +260,12 @@ private:
                                                                    b.changedBy, b.reason);
             }
         }
-        if (const BreakerState s = m_batchGuard.state();
-            s == BreakerState::Open || s == BreakerState::HalfOpen) {
-            report.reasons << u"breaker %1 %2 in this engine: %3"_s.arg(
-                m_batchGuard.operation(), breakerStateName(s), m_batchGuard.counts().lastFailure);
+        for (const GuardSlot& slot : m_guards) {
+            if (const BreakerState s = slot.guard->state();
+                s == BreakerState::Open || s == BreakerState::HalfOpen) {
+                report.reasons << u"breaker %1 %2 in this engine: %3"_s.arg(
+                    slot.guard->operation(), breakerStateName(s), slot.guard->counts().lastFailure);
+            }
         }
         if (m_rollback) {
             report.reasons << u"optimizations rolled back since %1 by %2: %3"_s.arg(
@@ -208,35 +284,58 @@ private:
         if (const Status s = m_registry->heartbeat(m_controlVersion, m_snapshot.health); !s) {
             logging::get("core.engine")->warn("heartbeat failed: {}", s.error().message);
         }
-        const CircuitBreaker breaker = m_batchGuard.snapshotBreaker();
-        if (const Status s = m_registry->reportTransitions(
-                m_batchGuard.operation(), m_batchGuard.takeTransitions(),
-                breaker.consecutiveFailures(), breaker.windowCalls(), breaker.windowFailures());
-            !s) {
-            logging::get("core.engine")
-                ->warn("cannot record breaker transitions: {}", s.error().message);
+        m_snapshot.guards.clear();
+        for (const GuardSlot& slot : m_guards) {
+            OptimizationGuard& g = *slot.guard;
+            const CircuitBreaker breaker = g.snapshotBreaker();
+            if (const Status s = m_registry->reportTransitions(
+                    g.operation(), g.takeTransitions(), breaker.consecutiveFailures(),
+                    breaker.windowCalls(), breaker.windowFailures());
+                !s) {
+                logging::get("core.engine")
+                    ->warn("cannot record breaker transitions: {}", s.error().message);
+            }
+            const OptimizationGuard::Counts counts = g.counts();
+            m_snapshot.guards.append({g.operation(), breakerStateName(g.state()), counts.optimized,
+                                      counts.legacy, counts.fallbacks, counts.lastFailure});
         }
-        const BreakerState state = m_batchGuard.state();
-        m_snapshot.batchIngestion = m_ingestion->options().batch && state != BreakerState::Open &&
-                                    state != BreakerState::ForcedOpen;
-        const OptimizationGuard::Counts counts = m_batchGuard.counts();
-        m_snapshot.guards = {{m_batchGuard.operation(), breakerStateName(state), counts.optimized,
-                              counts.legacy, counts.fallbacks, counts.lastFailure}};
+        const BreakerState batch = guard(u"batchIngestion"_s)->state();
+        m_snapshot.batchIngestion = m_ingestion->options().batch && batch != BreakerState::Open &&
+                                    batch != BreakerState::ForcedOpen;
+        m_snapshot.caches.clear();
+        for (CacheNamespace ns : {CacheNamespace::TrackedEmails, CacheNamespace::Analytics,
+                                  CacheNamespace::AccountVerification}) {
+            m_snapshot.caches.append({cacheNamespaceName(ns), m_cache->stats(ns)});
+        }
     }
 
     // Ingestion through the seed's A/B wrapper: accounts in the batchProcessing rollout go to
     // the batch path (when the flag is on and the breaker allows it) a batch per call, and a
     // batch that fails there is ingested again on the legacy path (it was rolled back whole).
     Status ingestGuarded(const QList<Delivery>& mail, IngestionStats& done) {
+        OptimizationGuard& batchGuard = *guard(u"batchIngestion"_s);
         QList<Delivery> optimized;
         QList<Delivery> legacy;
+        QSet<QString> accounts;
         for (const Delivery& d : mail) {
-            (m_batchGuard.wantsOptimized(d.account) ? optimized : legacy).append(d);
+            (batchGuard.wantsOptimized(d.account) ? optimized : legacy).append(d);
+            accounts.insert(d.account);
         }
+        // Whatever happens below, these accounts' cached results may be stale: dropped here at
+        // once, and in the other engines through the invalidation channel.
+        const auto invalidate = qScopeGuard([&] {
+            for (const QString& account : accounts) {
+                m_cache->invalidateAccount(account);
+            }
+            if (const Status s = m_invalidations->publish(accounts); !s) {
+                logging::get("core.engine")
+                    ->warn("cannot publish cache invalidations: {}", s.error().message);
+            }
+        });
         const qsizetype size = std::max(1, m_config.ingestion.batchSize);
         for (qsizetype start = 0; start < optimized.size(); start += size) {
             const QList<Delivery> batch = optimized.mid(start, size);
-            auto r = m_batchGuard.run<IngestionStats>(
+            auto r = batchGuard.run<IngestionStats>(
                 batch.first().account, [&] { return m_ingestion->ingestOnPath(true, batch); },
                 [&] {
                     IngestionStats partial;
@@ -259,6 +358,7 @@ private:
 
     void tick() {
         applyControl();
+        receiveInvalidations();
         const QDateTime now = m_clock->now();
         if (m_simulator) {
             // A simulated minute at a time, so a stop request (the console closing during the
@@ -322,6 +422,10 @@ private:
             logging::get("core.engine")->error("expiry failed: {}", r.error().message);
         } else if (*r > 0) {
             m_countsDirty = true;
+            m_cache->invalidateAll(); // every engine expires, so each one drops its own
+        }
+        if (auto r = m_invalidations->prune(); !r) {
+            logging::get("core.engine")->warn("invalidation prune failed: {}", r.error().message);
         }
     }
 
@@ -352,7 +456,15 @@ private:
     std::atomic<bool> m_stopping{false};
     bool m_backfilled = false;
     QTimer m_countsDue; // single shot: running while the next count must wait
-    OptimizationGuard m_batchGuard;
+    struct GuardSlot {
+        Flag flag;
+        QString rollout;
+        std::unique_ptr<OptimizationGuard> guard;
+    };
+    std::vector<GuardSlot> m_guards;
+    std::shared_ptr<QueryCache> m_cache; // shared with the threads that serve queries
+    std::unique_ptr<CacheInvalidationChannel> m_invalidations;
+    std::unique_ptr<EmailQueryService> m_queries;
 };
 
 } // namespace detail

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "cache/query_cache.h"
 #include "common/clock.h"
 #include "control/circuit_breaker.h"
 #include "engine/engine_registry.h"
@@ -52,6 +53,8 @@ struct EngineSnapshot {
     qint64 controlVersion = 0;  // the control plane version it runs on
     HealthReport health;
     QList<GuardReport> guards;
+    QList<std::pair<QString, CacheStats>> caches; // per namespace: "trackedEmails", ...
+    qint64 invalidationsReceived = 0;             // accounts other engines said they changed
 };
 
 namespace detail {

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "cache/invalidation_channel.h"
 #include "control/control_plane.h"
 #include "engine/engine.h"
 #include "engine/engine_registry.h"
@@ -57,7 +58,8 @@ private slots:
         QCOMPARE(last.health.state, u"degraded"_s);
         QVERIFY2(last.health.reasons.join(u' ').contains(u"batch path corrupts rows"_s),
                  qPrintable(last.health.reasons.join(u' ')));
-        QCOMPARE(last.guards.size(), 1);
+        QCOMPARE(last.guards.size(), 3);
+        QCOMPARE(last.guards.first().operation, u"batchIngestion"_s);
         QCOMPARE(last.guards.first().state, u"forced_open"_s);
         EngineRegistry registry(**db, clock);
         auto fleet = registry.awaitVersion(control.version().value(), std::chrono::seconds(5));
@@ -109,6 +111,51 @@ private slots:
         QVERIFY(snapshots.wait(5000));
         QCOMPARE(guard().optimized, atRollback); // nothing more on the batch path
         QVERIFY(!snapshots.last().first().value<EngineSnapshot>().batchIngestion);
+    }
+
+    // Another engine's writes reach this engine's cache: it reads the invalidation channel each
+    // tick (and on NOTIFY on PostgreSQL) and drops those accounts; its own are not echoed back.
+    void invalidationsFromAnotherEngine_data() { test::addDialectRows(); }
+    void invalidationsFromAnotherEngine() {
+        QFETCH(Dialect, dialect);
+        TW_TEST_DATABASE(tdb, dialect);
+        auto db = tdb.openMigrated();
+        QVERIFY(db);
+        ManualClock clock(QDateTime::currentDateTimeUtc());
+        CacheInvalidationChannel other(*db, clock, u"other-engine"_s);
+        CacheInvalidationChannel self(*db, clock, u"self"_s);
+        QVERIFY(other.start().ok());
+        QVERIFY(self.start().ok());
+        QVERIFY(other.publish({u"a@example.com"_s, u"b@example.com"_s}).ok());
+        QVERIFY(self.publish({u"c@example.com"_s}).ok());
+        auto received = self.receive();
+        QVERIFY(received);
+        QStringList accounts = *received;
+        accounts.sort();
+        QCOMPARE(accounts, (QStringList{u"a@example.com"_s, u"b@example.com"_s}));
+        QVERIFY(self.receive()->isEmpty()); // each once, the overlap re-read notwithstanding
+        clock.advanceSecs(CacheInvalidationChannel::kKeepSecs + 1);
+        QCOMPARE(self.prune().value(), 3);
+
+        EngineConfig config;
+        config.connection = tdb.spec();
+        config.tickMs = 50;
+        Engine engine(config, std::make_shared<SystemClock>());
+        QSignalSpy ready(&engine, &Engine::ready);
+        QSignalSpy snapshots(&engine, &Engine::snapshotReady);
+        engine.start();
+        QVERIFY(ready.wait(10000));
+        QVERIFY(snapshots.wait(5000));
+        QCOMPARE(snapshots.last().first().value<EngineSnapshot>().invalidationsReceived, 0);
+        SystemClock now;
+        CacheInvalidationChannel writer(*db, now, u"writer"_s);
+        QVERIFY(writer.publish({u"d@example.com"_s}).ok());
+        qint64 got = 0;
+        for (int i = 0; i < 40 && got == 0 && snapshots.wait(5000); ++i) {
+            got = snapshots.last().first().value<EngineSnapshot>().invalidationsReceived;
+        }
+        QCOMPARE(got, 1);
+        QCOMPARE(snapshots.last().first().value<EngineSnapshot>().caches.size(), 3);
     }
 
     void badDatabaseFailsWithAClearMessage() {

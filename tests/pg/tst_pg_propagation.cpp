@@ -62,8 +62,12 @@ private slots:
         QVERIFY(control.setFlag(Flag::EnableBatchIngestion, true, u"propagation test"_s).ok());
         sinceChange.start();
         for (int i = 0; i < 2; ++i) {
-            QVERIFY2(waitForOutput(engines[i], output[i], "batch ingestion on (override)", 10000),
-                     output[i].constData());
+            QVERIFY2(
+                waitForOutput(engines[i], output[i],
+                              "on: useOptimizedQueries, useMaterializedViews, enableQueryCaching, "
+                              "enableRateLimitCaching, enableBatchIngestion",
+                              10000),
+                output[i].constData());
         }
         qInfo("both engines switched %lld ms after the change", sinceChange.elapsed());
 

@@ -35,6 +35,8 @@ public:
     // Whether the flag and the rollout want the optimized path for this account (the breaker
     // not consulted).
     bool wantsOptimized(const QString& account) const;
+    // Whether any account may take the optimized path (flag on, rollout above 0).
+    bool wantsAny() const { return m_flagOn.load() && (m_rollout.isEmpty() || m_percentage > 0); }
 
     // Runs the call: optimized (when wanted and the breaker allows), else or on its failure
     // legacy. An optimized failure counts toward the breaker; legacy's result is returned

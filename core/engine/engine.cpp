@@ -7,6 +7,7 @@
 #include "control/circuit_breaker.h"
 #include "control/control_plane.h"
 #include "control/optimization_guard.h"
+#include "ratelimit/guarded_rate_limiter.h"
 #include "storage/database.h"
 #include "storage/migrator.h"
 #include "tracking/email_query_service.h"
@@ -25,6 +26,9 @@ namespace detail {
 
 using namespace Qt::StringLiterals;
 
+// Fetching a message from a mailbox is limited as Microsoft Graph limits it.
+const RateLimitPolicies kRatePolicies(RateLimitPolicy::microsoftGraphMailbox());
+
 // Lives on the engine thread and owns everything that touches the database.
 class EngineWorker : public QObject {
     Q_OBJECT
@@ -36,13 +40,15 @@ public:
         , m_maintenance(this)
         , m_analytics(this)
         , m_countsDue(this)
-        , m_cache(std::make_shared<QueryCache>()) {
+        , m_cache(std::make_shared<QueryCache>())
+        , m_rateLimiter(std::make_shared<RateLimiter>(kRatePolicies)) {
         m_countsDue.setSingleShot(true);
         // Each optimization with its flag and rollout (the seed's A/B wrapper around it).
         const std::tuple<QString, Flag, QString> specs[] = {
             {u"batchIngestion"_s, Flag::EnableBatchIngestion, u"batchProcessing"_s},
             {u"optimizedQueries"_s, Flag::UseOptimizedQueries, u"optimizedQueries"_s},
             {u"queryCache"_s, Flag::EnableQueryCaching, u"caching"_s},
+            {u"rateLimiter"_s, Flag::EnableRateLimitCaching, u"caching"_s},
         };
         for (const auto& [operation, flag, rollout] : specs) {
             m_guards.push_back({flag, rollout,
@@ -81,6 +87,9 @@ public:
             m_db.reset();
             return;
         }
+        m_rateStore = std::make_unique<RateLimitStore>(*m_db, kRatePolicies);
+        m_rateLimits = std::make_unique<GuardedRateLimiter>(*m_rateLimiter, *m_rateStore,
+                                                            *guard(u"rateLimiter"_s));
         m_queries = std::make_unique<EmailQueryService>(
             *m_db, m_cache.get(),
             EmailQueryService::Guards{guard(u"optimizedQueries"_s), guard(u"queryCache"_s)});
@@ -140,6 +149,8 @@ public:
         m_maintenance.stop();
         m_analytics.stop();
         m_queries.reset();
+        m_rateLimits.reset();
+        m_rateStore.reset();
         m_invalidations.reset();
         m_control.reset();
         m_ingestion.reset();
@@ -230,6 +241,19 @@ private:
             }
         }
         return nullptr;
+    }
+
+    // The in-memory limiter's use goes to the database and the other engines' comes back (see
+    // RateLimitStore for the tolerance); only while it is the path in use.
+    void syncRateLimits() {
+        if (!guard(u"rateLimiter"_s)->wantsAny()) {
+            return;
+        }
+        const RateLimitTime now = RateLimitTime::current();
+        if (auto r = m_rateStore->synchronize(*m_rateLimiter, now); !r) {
+            logging::get("core.engine")->warn("rate limit sync failed: {}", r.error().message);
+        }
+        m_rateLimiter->evictIdle(now.steadyNs);
     }
 
     // Accounts whose emails another engine changed: their cached results are stale here too.
@@ -359,6 +383,7 @@ private:
     void tick() {
         applyControl();
         receiveInvalidations();
+        syncRateLimits();
         const QDateTime now = m_clock->now();
         if (m_simulator) {
             // A simulated minute at a time, so a stop request (the console closing during the
@@ -424,6 +449,9 @@ private:
             m_countsDirty = true;
             m_cache->invalidateAll(); // every engine expires, so each one drops its own
         }
+        if (auto r = m_rateStore->prune(RateLimitTime::current()); !r) {
+            logging::get("core.engine")->warn("rate limit prune failed: {}", r.error().message);
+        }
         if (auto r = m_invalidations->prune(); !r) {
             logging::get("core.engine")->warn("invalidation prune failed: {}", r.error().message);
         }
@@ -465,6 +493,9 @@ private:
     std::shared_ptr<QueryCache> m_cache; // shared with the threads that serve queries
     std::unique_ptr<CacheInvalidationChannel> m_invalidations;
     std::unique_ptr<EmailQueryService> m_queries;
+    std::shared_ptr<RateLimiter> m_rateLimiter; // thread-safe: shared with request threads
+    std::unique_ptr<RateLimitStore> m_rateStore;
+    std::unique_ptr<GuardedRateLimiter> m_rateLimits;
 };
 
 } // namespace detail

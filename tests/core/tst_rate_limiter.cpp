@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+#include "control/rollout.h"
+#include "ratelimit/guarded_rate_limiter.h"
 #include "ratelimit/rate_limit_store.h"
 #include "ratelimit/rate_limiter.h"
 #include "storage/migrator.h"
@@ -444,6 +446,47 @@ private slots:
         auto bad = store.checkAndRecord(u"a"_s, u"send"_s, {5, 1500ms, 0}, kWall0);
         QVERIFY(!bad.ok());
         QCOMPARE(bad.error().code, ErrorCode::InvalidArgument);
+    }
+
+    // The A/B wrapper: flag and caching rollout choose the in-memory limiter; a tripped breaker
+    // (or the flag off) sends every check to the database function, which records each one.
+    void guardChoosesThePath_data() { test::addDialectRows(); }
+    void guardChoosesThePath() {
+        QFETCH(Dialect, dialect);
+        TW_TEST_DATABASE(tdb, dialect);
+        auto db = tdb.openMigrated();
+        QVERIFY(db);
+        const RateLimitPolicies policies({100, 60s, 0});
+        RateLimiter optimized(policies);
+        RateLimitStore legacy(*db, policies);
+        ManualClock clock(QDateTime::fromMSecsSinceEpoch(kWall0, Qt::UTC));
+        OptimizationGuard guard(u"rateLimiter"_s, u"caching"_s, {}, clock);
+        GuardedRateLimiter limiter(optimized, legacy, guard);
+        const RateLimitTime now{1'000'000'000, kWall0};
+        // The path that allowed the check (nothing when it was refused or failed).
+        const auto path = [&](const QString& account) -> std::optional<OptimizationGuard::Path> {
+            OptimizationGuard::Path p = OptimizationGuard::Path::Legacy;
+            auto d = limiter.check(account, u"mailbox.fetch"_s, now, &p);
+            return d && d->allowed ? std::optional(p) : std::nullopt;
+        };
+        guard.configure(true, 50, u"closed"_s, {});
+        int inMemory = 0;
+        for (int i = 0; i < 40; ++i) {
+            const QString account = u"box%1@x.example"_s.arg(i);
+            const bool bucketed = Rollout::includes(u"caching", account, 50);
+            QCOMPARE(path(account) == OptimizationGuard::Path::Optimized, bucketed);
+            inMemory += bucketed;
+        }
+        QVERIFY(inMemory > 0 && inMemory < 40);
+        QCOMPARE(scalar(*db, u"SELECT count(*) FROM rate_limit_events"_s), 40 - inMemory);
+
+        guard.configure(true, 100, u"forced_open"_s, u"limiter drifting"_s);
+        QCOMPARE(path(u"box0@x.example"_s), OptimizationGuard::Path::Legacy);
+        QCOMPARE(scalar(*db, u"SELECT count(*) FROM rate_limit_events"_s), 41 - inMemory);
+        guard.configure(false, 100, u"closed"_s, u"fixed"_s);
+        QCOMPARE(path(u"box0@x.example"_s), OptimizationGuard::Path::Legacy);
+        guard.configure(true, 100, u"closed"_s, u"fixed"_s);
+        QCOMPARE(path(u"box0@x.example"_s), OptimizationGuard::Path::Optimized);
     }
 
     void legacyPostgresFunction() {

@@ -183,6 +183,34 @@ Result<TrackedEmailPage> EmailQueryService::readPage(QSqlQuery& q, const Tracked
     return page;
 }
 
+Result<QSqlQuery> EmailQueryService::pageQuery(qint64 accountId, const TrackedEmailQuery& query,
+                                               bool rowValueCursor) {
+    QString sql = u"SELECT "_s + kColumns + u" FROM tracked_emails WHERE email_account_id = ?"_s;
+    QVariantList values{accountId};
+    if (!query.status.isEmpty()) {
+        sql += u" AND tracking_status = ?"_s;
+        values << query.status;
+    }
+    if (query.since.isValid()) {
+        sql += u" AND sent_at >= ?"_s;
+        values << TrackedEmailRepository::timeValue(query.since);
+    }
+    if (query.beforeSentAt.isValid()) {
+        // An ORM spells the cursor out; a row-value comparison is one index range.
+        const QString before = TrackedEmailRepository::timeValue(query.beforeSentAt);
+        sql += rowValueCursor ? u" AND (sent_at, id) < (?, ?)"_s
+                              : u" AND (sent_at < ? OR (sent_at = ? AND id < ?))"_s;
+        values << before;
+        if (!rowValueCursor) {
+            values << before;
+        }
+        values << query.beforeId;
+    }
+    sql += u" ORDER BY sent_at DESC, id DESC LIMIT ?"_s;
+    values << query.limit;
+    return m_db.exec(sql, values);
+}
+
 Result<TrackedEmailPage> EmailQueryService::legacyTrackedEmails(const TrackedEmailQuery& query) {
     if (const Status s = validate(query); !s) {
         return s.error();
@@ -195,24 +223,7 @@ Result<TrackedEmailPage> EmailQueryService::legacyTrackedEmails(const TrackedEma
     if (!*id) {
         return TrackedEmailPage{{}, false, u"legacy"_s};
     }
-    QString sql = u"SELECT "_s + kColumns + u" FROM tracked_emails WHERE email_account_id = ?"_s;
-    QVariantList values{**id};
-    if (!query.status.isEmpty()) {
-        sql += u" AND tracking_status = ?"_s;
-        values << query.status;
-    }
-    if (query.since.isValid()) {
-        sql += u" AND sent_at >= ?"_s;
-        values << TrackedEmailRepository::timeValue(query.since);
-    }
-    if (query.beforeSentAt.isValid()) {
-        sql += u" AND (sent_at < ? OR (sent_at = ? AND id < ?))"_s;
-        const QString before = TrackedEmailRepository::timeValue(query.beforeSentAt);
-        values << before << before << query.beforeId;
-    }
-    sql += u" ORDER BY sent_at DESC, id DESC LIMIT ?"_s;
-    values << query.limit;
-    auto q = m_db.exec(sql, values);
+    auto q = pageQuery(**id, query, false);
     if (!q) {
         return q.error();
     }
@@ -239,25 +250,8 @@ Result<TrackedEmailPage> EmailQueryService::optimizedTrackedEmails(const Tracked
                        nullable(query.since), query.limit, before,
                        query.beforeId > 0 ? QVariant(query.beforeId) : QVariant(QString())});
     } else {
-        // SQLite has no functions: the same keyset query, with only the predicates given.
-        QString sql =
-            u"SELECT "_s + kColumns + u" FROM tracked_emails WHERE email_account_id = ?"_s;
-        QVariantList values{**id};
-        if (!query.status.isEmpty()) {
-            sql += u" AND tracking_status = ?"_s;
-            values << query.status;
-        }
-        if (query.since.isValid()) {
-            sql += u" AND sent_at >= ?"_s;
-            values << nullable(query.since);
-        }
-        if (query.beforeSentAt.isValid()) {
-            sql += u" AND (sent_at, id) < (?, ?)"_s;
-            values << before << query.beforeId;
-        }
-        sql += u" ORDER BY sent_at DESC, id DESC LIMIT ?"_s;
-        values << query.limit;
-        q = m_db.exec(sql, values);
+        // SQLite has no functions: the keyset query with only the predicates given.
+        q = pageQuery(**id, query, true);
     }
     if (!q) {
         return q.error();

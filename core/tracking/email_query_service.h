@@ -113,6 +113,9 @@ public:
 
 private:
     Result<std::optional<qint64>> accountId(const QString& address, bool cached);
+    // The page as one SELECT on tracked_emails (the legacy query, and SQLite's optimized one).
+    Result<QSqlQuery> pageQuery(qint64 accountId, const TrackedEmailQuery& query,
+                                bool rowValueCursor);
     Result<TrackedEmailPage> readPage(QSqlQuery& q, const TrackedEmailQuery& query,
                                       const QString& path);
 

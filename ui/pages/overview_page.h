@@ -24,6 +24,7 @@ public:
     StatTile* tile(const QString& objectName) const;
 
 private:
+    void showEngine(const core::EngineSnapshot& snapshot);
     StatTile* addTile(const QString& objectName, const QString& caption);
 
     QList<StatTile*> m_tiles;

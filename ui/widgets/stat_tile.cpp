@@ -37,6 +37,20 @@ void StatTile::setDetail(const QString& detail) {
     m_detail->setVisible(!detail.isEmpty());
 }
 
+void StatTile::setLevel(Level level) {
+    m_level = level;
+    // Mid-tone colours that keep their contrast on a light and on a dark window background.
+    static const QColor good(0x2e, 0x9d, 0x4f);
+    static const QColor warning(0xd0, 0x8a, 0x00);
+    static const QColor bad(0xd6, 0x3a, 0x3a);
+    QPalette p = m_value->palette();
+    p.setColor(QPalette::WindowText, level == Level::Good      ? good
+                                     : level == Level::Warning ? warning
+                                     : level == Level::Bad     ? bad
+                                                           : palette().color(QPalette::WindowText));
+    m_value->setPalette(p);
+}
+
 QString StatTile::value() const {
     return m_value->text();
 }

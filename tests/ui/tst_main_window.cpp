@@ -37,6 +37,29 @@ private slots:
         QCOMPARE(page.findChild<ui::ThroughputPlot*>()->pointCount(), 1);
     }
 
+    // Health and breaker tiles read against their targets: a tripped breaker and a rollback
+    // are amber, a failing engine red, and the reason is shown.
+    void engineTilesAreColouredByState() {
+        ui::OverviewPage page;
+        EngineSnapshot s;
+        s.at = QDateTime::currentDateTimeUtc();
+        s.guards = {{u"batchIngestion"_s, u"forced_open"_s, 0, 10, 0, {}},
+                    {u"queryCache"_s, u"closed"_s, 5, 0, 2, {}}};
+        s.health = {u"degraded"_s, {u"breaker batchIngestion forced_open"_s}};
+        page.showSnapshot(s);
+        using Level = ui::StatTile::Level;
+        QCOMPARE(page.tile(u"health"_s)->level(), Level::Warning);
+        QCOMPARE(page.tile(u"breakers"_s)->value(), u"1 of 2 closed"_s);
+        QCOMPARE(page.tile(u"breakers"_s)->level(), Level::Warning);
+        QCOMPARE(page.tile(u"fallbacks"_s)->value(), QLocale().toString(2));
+        s.health = {u"unhealthy"_s, {u"ingestion failing: disk full"_s}};
+        s.guards = {{u"queryCache"_s, u"closed"_s, 5, 0, 0, {}}};
+        page.showSnapshot(s);
+        QCOMPARE(page.tile(u"health"_s)->level(), Level::Bad);
+        QCOMPARE(page.tile(u"breakers"_s)->level(), Level::Good);
+        QCOMPARE(page.tile(u"fallbacks"_s)->level(), Level::Good);
+    }
+
     void liveEngineFillsTheWindow() {
         QTemporaryDir dir;
         EngineConfig config;

@@ -137,6 +137,11 @@ public:
         tick();
     }
 
+    // Any thread (the members it hands out are created in the constructor and thread-safe).
+    EngineQueryContext queryContext() const {
+        return {m_cache, guard(u"optimizedQueries"_s), guard(u"queryCache"_s), m_materialized};
+    }
+
     // Any thread: makes a running tick stop at its next step.
     void requestStop() { m_stopping.store(true); }
 
@@ -220,6 +225,7 @@ private:
         options.batch = flagOn(Flag::EnableBatchIngestion);
         m_ingestion = std::make_unique<IngestionEngine>(*m_db, *m_clock, options);
         m_queries->setUseMaterializedViews(flagOn(Flag::UseMaterializedViews));
+        m_materialized->store(flagOn(Flag::UseMaterializedViews));
         m_cache->invalidateAll();
         QStringList on;
         for (const FlagValue& f : *flags) {
@@ -491,6 +497,7 @@ private:
     };
     std::vector<GuardSlot> m_guards;
     std::shared_ptr<QueryCache> m_cache; // shared with the threads that serve queries
+    std::shared_ptr<std::atomic<bool>> m_materialized = std::make_shared<std::atomic<bool>>(true);
     std::unique_ptr<CacheInvalidationChannel> m_invalidations;
     std::unique_ptr<EmailQueryService> m_queries;
     std::shared_ptr<RateLimiter> m_rateLimiter; // thread-safe: shared with request threads
@@ -519,6 +526,10 @@ Engine::~Engine() {
         m_thread.wait();
         delete m_worker;
     }
+}
+
+EngineQueryContext Engine::queryContext() const {
+    return m_worker ? m_worker->queryContext() : EngineQueryContext{};
 }
 
 void Engine::start() {

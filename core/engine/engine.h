@@ -14,6 +14,7 @@
 #include <QObject>
 #include <QThread>
 
+#include <atomic>
 #include <memory>
 
 namespace trackwatch::core {
@@ -57,6 +58,17 @@ struct EngineSnapshot {
     qint64 invalidationsReceived = 0;             // accounts other engines said they changed
 };
 
+class OptimizationGuard;
+
+// What another thread needs to answer queries the way this engine does: its query cache and
+// the guards of the optimized query paths (both thread-safe; valid while the engine lives).
+struct EngineQueryContext {
+    std::shared_ptr<QueryCache> cache;
+    OptimizationGuard* queries = nullptr;
+    OptimizationGuard* caching = nullptr;
+    std::shared_ptr<std::atomic<bool>> materializedViews; // useMaterializedViews, as applied
+};
+
 namespace detail {
 class EngineWorker;
 }
@@ -76,6 +88,8 @@ public:
     void start();
 
     const EngineConfig& config() const { return m_config; }
+    // After start(): the cache and guards for threads that serve queries (the HTTP API).
+    EngineQueryContext queryContext() const;
 
 signals:
     void ready(const QString& database);

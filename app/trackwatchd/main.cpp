@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // trackwatchd: the engine headless, for servers.
+#include "api/api_server.h"
 #include "common/logging.h"
 #include "control/control_plane.h"
 #include "engine/command_line.h"
@@ -124,7 +125,14 @@ int main(int argc, char* argv[]) {
     const QCommandLineOption account(
         u"account"_s, u"The mailbox's own address, for --import: its messages are sent mail."_s,
         u"address"_s);
-    parser.addOptions({import, account});
+    const QCommandLineOption apiPort(
+        u"api-port"_s, u"Port of the HTTP API on --api-address (default 8470; 0: any free port)."_s,
+        u"port"_s, u"8470"_s);
+    const QCommandLineOption apiAddress(u"api-address"_s,
+                                        u"Address the HTTP API listens on (default 127.0.0.1)."_s,
+                                        u"address"_s, u"127.0.0.1"_s);
+    const QCommandLineOption noApi(u"no-api"_s, u"Run without the HTTP API."_s);
+    parser.addOptions({import, account, apiPort, apiAddress, noApi});
     parser.process(app);
 
     auto config = engineOptions.read(parser);
@@ -142,9 +150,23 @@ int main(int argc, char* argv[]) {
         if (rc != 0 || config->simulateRate <= 0) {
             return rc;
         }
-    } else if (config->simulateRate <= 0) {
-        std::fprintf(stderr, "trackwatchd: nothing to do: give --import PATH --account ADDRESS "
-                             "and/or --simulate RATE\n");
+    } else if (config->simulateRate <= 0 && parser.isSet(noApi)) {
+        std::fprintf(stderr, "trackwatchd: nothing to do: give --import PATH --account ADDRESS, "
+                             "--simulate RATE, or leave the HTTP API on\n");
+        return 2;
+    }
+    core::ApiConfig api;
+    bool portOk = false;
+    const int port = parser.value(apiPort).toInt(&portOk);
+    if (!portOk || port < 0 || port > 65535) {
+        std::fprintf(stderr, "trackwatchd: --api-port: '%s' is not a port from 0 to 65535\n",
+                     qPrintable(parser.value(apiPort)));
+        return 2;
+    }
+    api.port = static_cast<quint16>(port);
+    if (!api.address.setAddress(parser.value(apiAddress))) {
+        std::fprintf(stderr, "trackwatchd: --api-address: '%s' is not an IP address\n",
+                     qPrintable(parser.value(apiAddress)));
         return 2;
     }
 
@@ -177,5 +199,20 @@ int main(int argc, char* argv[]) {
     });
     report.start(250);
     engine.start();
+    std::unique_ptr<core::ApiServer> server;
+    if (!parser.isSet(noApi)) {
+        server = std::make_unique<core::ApiServer>(api, config->connection, engine.queryContext());
+        auto listening = server->start();
+        if (!listening) {
+            std::fprintf(stderr, "trackwatchd: HTTP API: %s\n",
+                         qPrintable(listening.error().message));
+            return 1;
+        }
+        QObject::connect(&engine, &core::Engine::snapshotReady, server.get(),
+                         &core::ApiServer::setSnapshot);
+        std::printf("trackwatchd: HTTP API on http://%s:%u\n", qPrintable(api.address.toString()),
+                    unsigned(*listening));
+        std::fflush(stdout);
+    }
     return QCoreApplication::exec();
 }

@@ -238,6 +238,9 @@ private:
         m_controlVersion = *version;
         m_snapshot.controlVersion = *version;
         heartbeat();
+        // The console and the health check see the change now, not at the next tick.
+        m_snapshot.at = m_clock->now();
+        emit snapshotReady(m_snapshot);
     }
 
     OptimizationGuard* guard(const QString& operation) const {

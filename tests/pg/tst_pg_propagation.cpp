@@ -7,8 +7,15 @@
 #include "../support/test_databases.h"
 
 #include <QElapsedTimer>
+#include <QEventLoop>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTest>
+#include <QTimer>
 
 using namespace trackwatch;
 using namespace trackwatch::core;
@@ -31,6 +38,19 @@ bool waitForOutput(QProcess& p, QByteArray& seen, const QByteArray& needle, int 
     return true;
 }
 
+std::pair<int, QJsonObject> get(const QString& url) {
+    QNetworkAccessManager http;
+    QNetworkReply* reply = http.get(QNetworkRequest(QUrl(url)));
+    QEventLoop loop;
+    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    QTimer::singleShot(10000, &loop, &QEventLoop::quit);
+    loop.exec();
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    const QJsonObject body = QJsonDocument::fromJson(reply->readAll()).object();
+    delete reply;
+    return {status, body};
+}
+
 } // namespace
 
 class TestPgPropagation : public QObject {
@@ -47,11 +67,13 @@ private slots:
         QByteArray output[2];
         for (int i = 0; i < 2; ++i) {
             engines[i].setProcessChannelMode(QProcess::MergedChannels);
-            engines[i].start(
-                QStringLiteral(TRACKWATCHD_PATH),
-                {u"--db"_s, dsn, u"--simulate"_s, u"3600"_s, u"--log-level"_s, u"info"_s});
+            engines[i].start(QStringLiteral(TRACKWATCHD_PATH),
+                             {u"--db"_s, dsn, u"--simulate"_s, u"3600"_s, u"--log-level"_s,
+                              u"info"_s, u"--api-port"_s, u"0"_s});
             QVERIFY(engines[i].waitForStarted(10000));
             QVERIFY2(waitForOutput(engines[i], output[i], "engine ready", 20000),
+                     output[i].constData());
+            QVERIFY2(waitForOutput(engines[i], output[i], "HTTP API on http://127.0.0.1:", 20000),
                      output[i].constData());
         }
         auto db = tdb.openMigrated();
@@ -87,6 +109,18 @@ private slots:
                      qPrintable(e.health.reasons.join(u' ')));
         }
         qInfo("both engines acknowledged the rollback %lld ms after it", sinceChange.elapsed());
+        // Each engine's own health check over HTTP says the same (200: degraded is not down).
+        for (int i = 0; i < 2; ++i) {
+            const QRegularExpressionMatch port =
+                QRegularExpression(u"HTTP API on http://127.0.0.1:(\\d+)"_s)
+                    .match(QString::fromUtf8(output[i]));
+            QVERIFY(port.hasMatch());
+            const auto [status, body] =
+                get(u"http://127.0.0.1:%1/api/health/performance"_s.arg(port.captured(1)));
+            QCOMPARE(status, 200);
+            QCOMPARE(body.value(u"status"_s).toString(), u"degraded"_s);
+            QVERIFY(body.value(u"controlVersion"_s).toInteger() >= rolledBack->controlVersion);
+        }
         for (int i = 0; i < 2; ++i) {
             QVERIFY2(waitForOutput(engines[i], output[i], "optimizations rolled back", 10000),
                      output[i].constData());

@@ -10,6 +10,7 @@ packages=(
     libqcustomplot-dev libqcustomplot2.1-qt6 libspdlog-dev libpq-dev
     postgresql-15 postgresql-contrib postgresql-15-cron
     xvfb xauth fonts-dejavu-core
+    prometheus # promtool checks the /metrics exposition in the tests
 )
 
 sudo=""

@@ -43,12 +43,16 @@ EngineCommandLine::EngineCommandLine(double defaultSimulateRate, int backfillSec
                       u"n"_s, u"20"_s)
     , m_breakerOpenSecs(u"breaker-open-secs"_s,
                         u"Seconds an opened breaker stays open before probing (default 300)."_s,
-                        u"secs"_s, u"300"_s) {}
+                        u"secs"_s, u"300"_s)
+    , m_viaWebhooks(u"via-webhooks"_s,
+                    u"Deliver the simulator's mail as a provider would: stored at the source, "
+                    u"one change notification per message, ingested by the webhook "
+                    u"processors (enableBatchWebhooks picks the priority one)."_s) {}
 
 void EngineCommandLine::addTo(QCommandLineParser& parser) const {
     parser.addOptions({m_db, m_logLevel, m_simulate, m_seed, m_accounts, m_batchSize,
                        m_trackingDays, m_breakerFailures, m_breakerRate, m_breakerWindow,
-                       m_breakerOpenSecs});
+                       m_breakerOpenSecs, m_viaWebhooks});
 }
 
 QString EngineCommandLine::dataDirectory() {
@@ -137,6 +141,7 @@ Result<EngineConfig> EngineCommandLine::read(const QCommandLineParser& parser) c
                 parser.value(m_breakerOpenSecs)));
     }
     config.breaker.openDuration = std::chrono::seconds(openSecs);
+    config.viaWebhooks = parser.isSet(m_viaWebhooks);
     config.simulateBackfillSecs = m_backfillSecs;
     if (config.connection.dialect == Dialect::Sqlite) {
         config.analyticsIntervalSecs = 60; // cheap on a local file; keeps the rollup fresh

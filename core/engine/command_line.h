@@ -40,6 +40,7 @@ private:
     QCommandLineOption m_breakerRate;
     QCommandLineOption m_breakerWindow;
     QCommandLineOption m_breakerOpenSecs;
+    QCommandLineOption m_viaWebhooks;
 };
 
 } // namespace trackwatch::core

@@ -11,6 +11,9 @@
 #include "storage/database.h"
 #include "storage/migrator.h"
 #include "tracking/email_query_service.h"
+#include "webhooks/mail_source.h"
+#include "webhooks/webhook_processor.h"
+#include "webhooks/webhook_queue.h"
 
 #include <QElapsedTimer>
 #include <QScopeGuard>
@@ -28,6 +31,10 @@ using namespace Qt::StringLiterals;
 
 // Fetching a message from a mailbox is limited as Microsoft Graph limits it.
 const RateLimitPolicies kRatePolicies(RateLimitPolicy::microsoftGraphMailbox());
+// Webhook jobs a tick may take, so a backlog (the backfilled hour) drains over several ticks
+// and the engine keeps reporting meanwhile.
+constexpr int kPriorityJobsPerTick = 5000;
+constexpr int kLegacyJobsPerTick = 500;
 
 // Lives on the engine thread and owns everything that touches the database.
 class EngineWorker : public QObject {
@@ -49,6 +56,7 @@ public:
             {u"optimizedQueries"_s, Flag::UseOptimizedQueries, u"optimizedQueries"_s},
             {u"queryCache"_s, Flag::EnableQueryCaching, u"caching"_s},
             {u"rateLimiter"_s, Flag::EnableRateLimitCaching, u"caching"_s},
+            {u"batchWebhooks"_s, Flag::EnableBatchWebhooks, u"batchProcessing"_s},
         };
         for (const auto& [operation, flag, rollout] : specs) {
             m_guards.push_back({flag, rollout,
@@ -90,6 +98,25 @@ public:
         m_rateStore = std::make_unique<RateLimitStore>(*m_db, kRatePolicies);
         m_rateLimits = std::make_unique<GuardedRateLimiter>(*m_rateLimiter, *m_rateStore,
                                                             *guard(u"rateLimiter"_s));
+        m_mailSource = std::make_unique<MailSource>(*m_db, *m_clock);
+        m_webhookQueue = std::make_unique<WebhookQueue>(*m_db, *m_clock);
+        WebhookProcessorConfig webhooks;
+        webhooks.ingestion = m_config.ingestion;
+        webhooks.workerId = m_registry->id();
+        m_legacyWebhooks = std::make_unique<WebhookProcessor>(*m_db, *m_clock, webhooks);
+        m_priorityWebhooks = std::make_unique<PriorityWebhookProcessor>(*m_db, *m_clock, webhooks);
+        // Fetching a message is what Microsoft Graph rate-limits per mailbox.
+        const AdmissionHook admission =
+            [this](const QString& account) -> Result<std::optional<std::chrono::milliseconds>> {
+            auto d = m_rateLimits->check(account, u"mailbox.fetch"_s, RateLimitTime::current());
+            if (!d) {
+                return d.error();
+            }
+            return d->allowed ? std::optional<std::chrono::milliseconds>{}
+                              : std::optional(d->retryAfter);
+        };
+        m_legacyWebhooks->setAdmission(admission);
+        m_priorityWebhooks->setAdmission(admission);
         m_queries = std::make_unique<EmailQueryService>(
             *m_db, m_cache.get(),
             EmailQueryService::Guards{guard(u"optimizedQueries"_s), guard(u"queryCache"_s)});
@@ -154,6 +181,10 @@ public:
         m_maintenance.stop();
         m_analytics.stop();
         m_queries.reset();
+        m_legacyWebhooks.reset();
+        m_priorityWebhooks.reset();
+        m_webhookQueue.reset();
+        m_mailSource.reset();
         m_rateLimits.reset();
         m_rateStore.reset();
         m_invalidations.reset();
@@ -342,6 +373,49 @@ private:
         }
     }
 
+    // The simulated provider's side of webhooks: the messages go into the mail source and one
+    // change notification per message into webhook_jobs.
+    Status notify(const QList<Delivery>& mail) {
+        if (mail.isEmpty()) {
+            return {};
+        }
+        QList<WebhookNotification> notifications;
+        for (const Delivery& d : mail) {
+            WebhookNotification n;
+            n.account = d.account;
+            n.resourceId = d.message.messageId;
+            notifications.append(n);
+        }
+        if (const Status s = m_mailSource->storeDeliveries(mail); !s) {
+            return s;
+        }
+        return Status::from(m_webhookQueue->enqueueMany(notifications));
+    }
+
+    // One round of webhook jobs through the seed's A/B wrapper: enableBatchWebhooks (with this
+    // engine's batchProcessing bucket) and the batchWebhooks breaker choose the priority
+    // processor; a round it fails is drained by the legacy one.
+    void drainWebhooks(IngestionStats& done) {
+        OptimizationGuard& g = *guard(u"batchWebhooks"_s);
+        auto round = g.run<ProcessStats>(
+            m_registry->id(), [&] { return m_priorityWebhooks->drainOnce(kPriorityJobsPerTick); },
+            [&] { return m_legacyWebhooks->drainOnce(kLegacyJobsPerTick); });
+        if (!round) {
+            m_lastError = u"webhook processing failing: "_s + round.error().message;
+            logging::get("core.engine")->error("webhook round failed: {}", round.error().message);
+            return;
+        }
+        done += round->ingestion;
+        m_snapshot.webhooks.done += round->done;
+        m_snapshot.webhooks.deadLettered += round->deadLettered;
+        m_snapshot.webhooks.retried += round->retried;
+        if (auto depth = m_webhookQueue->depth()) {
+            m_snapshot.webhooks.queueDepth = *depth;
+        }
+        m_webhookMeter.record(m_clock->now(), round->done);
+        m_snapshot.webhooks.jobsPerMinute = m_webhookMeter.perMinute(m_clock->now());
+    }
+
     // Ingestion through the seed's A/B wrapper: accounts in the batchProcessing rollout go to
     // the batch path (when the flag is on and the breaker allows it) a batch per call, and a
     // batch that fails there is ingested again on the legacy path (it was rolled back whole).
@@ -402,12 +476,16 @@ private:
                 const QDateTime next = std::min(now, m_simulatedUntil.addSecs(60));
                 const QList<Delivery> mail = m_simulator->advanceTo(next, m_config.simulateRate);
                 m_simulatedUntil = next;
-                if (const Status s = ingestGuarded(mail, done); !s) {
+                const Status s = m_config.viaWebhooks ? notify(mail) : ingestGuarded(mail, done);
+                if (!s) {
                     m_lastError = u"ingestion failing: "_s + s.error().message;
                     logging::get("core.engine")->error("ingestion failed: {}", s.error().message);
                     break;
                 }
                 m_lastError.clear();
+            }
+            if (m_config.viaWebhooks) {
+                drainWebhooks(done);
             }
             m_snapshot.total += done;
             m_countsDirty = m_countsDirty || done.read > 0;
@@ -506,6 +584,11 @@ private:
     std::shared_ptr<RateLimiter> m_rateLimiter; // thread-safe: shared with request threads
     std::unique_ptr<RateLimitStore> m_rateStore;
     std::unique_ptr<GuardedRateLimiter> m_rateLimits;
+    std::unique_ptr<MailSource> m_mailSource;
+    std::unique_ptr<WebhookQueue> m_webhookQueue;
+    std::unique_ptr<WebhookProcessor> m_legacyWebhooks;
+    std::unique_ptr<PriorityWebhookProcessor> m_priorityWebhooks;
+    ThroughputMeter m_webhookMeter;
 };
 
 } // namespace detail

@@ -29,7 +29,10 @@ struct EngineConfig {
     int expiryIntervalSecs = 60;             // how often overdue emails are expired
     int analyticsIntervalSecs = 600;         // rollup refresh when pg_cron does not schedule it
     QString kind = QStringLiteral("daemon"); // as engine_instances shows it: "console", "daemon"
-    BreakerConfig breaker;                   // every optimized path's automatic breaker
+    // The simulator's mail arrives as a provider would deliver it: stored in the mail source,
+    // announced by a change notification per message, ingested by the webhook processors.
+    bool viaWebhooks = false;
+    BreakerConfig breaker; // every optimized path's automatic breaker
 };
 
 // One optimized path's guard as the engine last saw it.
@@ -56,6 +59,13 @@ struct EngineSnapshot {
     QList<GuardReport> guards;
     QList<std::pair<QString, CacheStats>> caches; // per namespace: "trackedEmails", ...
     qint64 invalidationsReceived = 0;             // accounts other engines said they changed
+    struct Webhooks {
+        qint64 queueDepth = 0; // queued, waiting to retry or running
+        qint64 done = 0;       // jobs this engine completed
+        qint64 retried = 0;
+        qint64 deadLettered = 0;
+        double jobsPerMinute = 0; // over the last minute
+    } webhooks;
 };
 
 class OptimizationGuard;

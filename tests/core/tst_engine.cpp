@@ -161,6 +161,76 @@ private slots:
         QCOMPARE(snapshots.last().first().value<EngineSnapshot>().caches.size(), 3);
     }
 
+    // The simulator's mail through webhook jobs: the priority processor drains them (flag on,
+    // rollout 100), a breaker tripped mid-run sends the rest to the legacy processor, and every
+    // message ends up tracked exactly once, no job lost or dead.
+    void webhooksSurviveABreakerTrippedMidRun_data() { test::addDialectRows(); }
+    void webhooksSurviveABreakerTrippedMidRun() {
+        QFETCH(Dialect, dialect);
+        TW_TEST_DATABASE(tdb, dialect);
+        auto db = tdb.openMigrated();
+        QVERIFY(db);
+        SystemClock clock;
+        ControlPlane control(*db, clock, QProcessEnvironment(), u"oncall"_s);
+        QVERIFY(control.setFlag(Flag::EnableBatchWebhooks, true, u"test"_s).ok());
+        QVERIFY(control.setRollout(u"batchProcessing"_s, 100, u"test"_s).ok());
+        EngineConfig config;
+        config.connection = tdb.spec();
+        config.simulateRate = 36'000;
+        config.simulateBackfillSecs = 600; // a backlog at the first tick
+        config.tickMs = 50;
+        config.viaWebhooks = true;
+        auto engine = std::make_unique<Engine>(config, std::make_shared<SystemClock>());
+        QSignalSpy snapshots(engine.get(), &Engine::snapshotReady);
+        engine->start();
+        const auto last = [&] { return snapshots.last().first().value<EngineSnapshot>(); };
+        const auto webhookGuard = [&] {
+            for (const GuardReport& g : last().guards) {
+                if (g.operation == u"batchWebhooks") {
+                    return g;
+                }
+            }
+            return GuardReport{};
+        };
+        for (int i = 0; i < 100 && snapshots.wait(5000) && webhookGuard().optimized == 0; ++i) {
+        }
+        QVERIFY(webhookGuard().optimized > 0);
+        QVERIFY(last().webhooks.done > 0);
+
+        QVERIFY(control.tripBreaker(u"batchWebhooks"_s, u"priority processor suspect"_s).ok());
+        for (int i = 0; i < 100 && webhookGuard().state != u"forced_open" && snapshots.wait(5000);
+             ++i) {
+        }
+        QCOMPARE(webhookGuard().state, u"forced_open"_s);
+        const qint64 legacyBefore = webhookGuard().legacy;
+        for (int i = 0;
+             i < 200 &&
+             (webhookGuard().legacy <= legacyBefore + 2 || last().webhooks.queueDepth > 0) &&
+             snapshots.wait(5000);
+             ++i) {
+        }
+        QVERIFY(webhookGuard().legacy > legacyBefore + 2);
+        QCOMPARE(last().webhooks.queueDepth, 0);
+        QCOMPARE(last().webhooks.deadLettered, 0);
+        engine.reset();
+
+        // Every job ran once; every sent message whose job is done is tracked, once.
+        const auto scalar = [&](const QString& sql) {
+            auto q = db->exec(sql);
+            return q && q->next() ? q->value(0).toLongLong() : -1;
+        };
+        QCOMPARE(scalar(u"SELECT count(*) FROM webhook_jobs WHERE state = 'done' AND "
+                        u"processed_count <> 1"_s),
+                 0);
+        QCOMPARE(scalar(u"SELECT count(*) FROM webhook_jobs WHERE state = 'dead'"_s), 0);
+        const qint64 sentDone = scalar(
+            u"SELECT count(*) FROM webhook_jobs j JOIN mail_source_messages m ON m.account = "
+            u"j.account AND m.resource_id = j.resource_id WHERE m.kind = 'sent' AND "
+            u"j.state = 'done'"_s);
+        QVERIFY(sentDone > 100);
+        QCOMPARE(scalar(u"SELECT count(*) FROM tracked_emails"_s), sentDone);
+    }
+
     void badDatabaseFailsWithAClearMessage() {
         EngineConfig config;
         config.connection.dialect = Dialect::Sqlite;

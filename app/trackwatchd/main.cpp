@@ -194,6 +194,17 @@ int main(int argc, char* argv[]) {
         } else if (++ticks % 40 == 0) {
             std::printf("trackwatchd running: %s\n",
                         qPrintable(summaryLine(last.total, last.total.read, 0, seconds)));
+            if (config->viaWebhooks) {
+                const auto& w = last.webhooks;
+                std::printf(
+                    "  webhooks: %lld done, %lld queued, %lld retried, %lld dead, %.0f "
+                    "jobs/minute%s\n",
+                    w.done, w.queueDepth, w.retried, w.deadLettered, w.jobsPerMinute,
+                    config->webhookShadow
+                        ? qPrintable(u"; shadow: %1 compared, %2 different"_s.arg(w.shadowCompared)
+                                         .arg(w.shadowDifferent))
+                        : "");
+            }
             std::fflush(stdout);
         }
     });

@@ -47,12 +47,15 @@ EngineCommandLine::EngineCommandLine(double defaultSimulateRate, int backfillSec
     , m_viaWebhooks(u"via-webhooks"_s,
                     u"Deliver the simulator's mail as a provider would: stored at the source, "
                     u"one change notification per message, ingested by the webhook "
-                    u"processors (enableBatchWebhooks picks the priority one)."_s) {}
+                    u"processors (enableBatchWebhooks picks the priority one)."_s)
+    , m_webhookShadow(u"webhook-shadow"_s,
+                      u"With --via-webhooks: the priority processor runs the legacy one's jobs "
+                      u"again in a sandbox and the differences are counted."_s) {}
 
 void EngineCommandLine::addTo(QCommandLineParser& parser) const {
     parser.addOptions({m_db, m_logLevel, m_simulate, m_seed, m_accounts, m_batchSize,
                        m_trackingDays, m_breakerFailures, m_breakerRate, m_breakerWindow,
-                       m_breakerOpenSecs, m_viaWebhooks});
+                       m_breakerOpenSecs, m_viaWebhooks, m_webhookShadow});
 }
 
 QString EngineCommandLine::dataDirectory() {
@@ -142,6 +145,10 @@ Result<EngineConfig> EngineCommandLine::read(const QCommandLineParser& parser) c
     }
     config.breaker.openDuration = std::chrono::seconds(openSecs);
     config.viaWebhooks = parser.isSet(m_viaWebhooks);
+    config.webhookShadow = parser.isSet(m_webhookShadow);
+    if (config.webhookShadow && !config.viaWebhooks) {
+        return invalid(u"--webhook-shadow needs --via-webhooks"_s);
+    }
     config.simulateBackfillSecs = m_backfillSecs;
     if (config.connection.dialect == Dialect::Sqlite) {
         config.analyticsIntervalSecs = 60; // cheap on a local file; keeps the rollup fresh

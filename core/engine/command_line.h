@@ -41,6 +41,7 @@ private:
     QCommandLineOption m_breakerWindow;
     QCommandLineOption m_breakerOpenSecs;
     QCommandLineOption m_viaWebhooks;
+    QCommandLineOption m_webhookShadow;
 };
 
 } // namespace trackwatch::core

@@ -117,6 +117,13 @@ public:
         };
         m_legacyWebhooks->setAdmission(admission);
         m_priorityWebhooks->setAdmission(admission);
+        if (m_config.webhookShadow) {
+            if (const Status s = startWebhookShadow(webhooks); !s) {
+                emit failed(u"webhook shadow: "_s + s.error().message);
+                m_db.reset();
+                return;
+            }
+        }
         m_queries = std::make_unique<EmailQueryService>(
             *m_db, m_cache.get(),
             EmailQueryService::Guards{guard(u"optimizedQueries"_s), guard(u"queryCache"_s)});
@@ -181,6 +188,11 @@ public:
         m_maintenance.stop();
         m_analytics.stop();
         m_queries.reset();
+        if (m_legacyWebhooks) {
+            (void)m_legacyWebhooks->setShadow(nullptr);
+        }
+        m_shadowWebhooks.reset();
+        m_shadowDb.reset();
         m_legacyWebhooks.reset();
         m_priorityWebhooks.reset();
         m_webhookQueue.reset();
@@ -392,6 +404,21 @@ private:
         return Status::from(m_webhookQueue->enqueueMany(notifications));
     }
 
+    // The shadow lives on a connection of its own (its sandbox hides the real tables there).
+    Status startWebhookShadow(const WebhookProcessorConfig& config) {
+        auto db = Database::open(m_config.connection);
+        if (!db) {
+            return db.error();
+        }
+        m_shadowDb = std::move(db).value();
+        m_shadowWebhooks =
+            std::make_unique<PriorityWebhookProcessor>(*m_shadowDb, *m_clock, config);
+        if (const Status s = m_shadowWebhooks->enterShadowSandbox(); !s) {
+            return s;
+        }
+        return m_legacyWebhooks->setShadow(m_shadowWebhooks.get());
+    }
+
     // One round of webhook jobs through the seed's A/B wrapper: enableBatchWebhooks (with this
     // engine's batchProcessing bucket) and the batchWebhooks breaker choose the priority
     // processor; a round it fails is drained by the legacy one.
@@ -412,6 +439,8 @@ private:
         if (auto depth = m_webhookQueue->depth()) {
             m_snapshot.webhooks.queueDepth = *depth;
         }
+        m_snapshot.webhooks.shadowCompared = m_legacyWebhooks->shadowReport().compared;
+        m_snapshot.webhooks.shadowDifferent = m_legacyWebhooks->shadowReport().different;
         m_webhookMeter.record(m_clock->now(), round->done);
         m_snapshot.webhooks.jobsPerMinute = m_webhookMeter.perMinute(m_clock->now());
     }
@@ -589,6 +618,8 @@ private:
     std::unique_ptr<WebhookProcessor> m_legacyWebhooks;
     std::unique_ptr<PriorityWebhookProcessor> m_priorityWebhooks;
     ThroughputMeter m_webhookMeter;
+    std::unique_ptr<Database> m_shadowDb;
+    std::unique_ptr<PriorityWebhookProcessor> m_shadowWebhooks;
 };
 
 } // namespace detail

@@ -32,6 +32,9 @@ struct EngineConfig {
     // The simulator's mail arrives as a provider would deliver it: stored in the mail source,
     // announced by a change notification per message, ingested by the webhook processors.
     bool viaWebhooks = false;
+    // Shadow mode: a priority processor runs the legacy processor's jobs again in a sandbox
+    // and the differences are counted (the seed's validation before switching).
+    bool webhookShadow = false;
     BreakerConfig breaker; // every optimized path's automatic breaker
 };
 
@@ -64,7 +67,9 @@ struct EngineSnapshot {
         qint64 done = 0;       // jobs this engine completed
         qint64 retried = 0;
         qint64 deadLettered = 0;
-        double jobsPerMinute = 0; // over the last minute
+        double jobsPerMinute = 0;  // over the last minute
+        qint64 shadowCompared = 0; // jobs the shadow processor ran again
+        qint64 shadowDifferent = 0;
     } webhooks;
 };
 

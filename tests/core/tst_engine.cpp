@@ -231,6 +231,32 @@ private slots:
         QCOMPARE(scalar(u"SELECT count(*) FROM tracked_emails"_s), sentDone);
     }
 
+    // Shadow mode: the legacy processor commits, a priority processor runs the same jobs in a
+    // sandbox, and on the same traffic they agree.
+    void webhookShadowComparesWithoutCommitting_data() { test::addDialectRows(); }
+    void webhookShadowComparesWithoutCommitting() {
+        QFETCH(Dialect, dialect);
+        TW_TEST_DATABASE(tdb, dialect);
+        EngineConfig config;
+        config.connection = tdb.spec();
+        config.simulateRate = 36'000;
+        config.simulateBackfillSecs = 120;
+        config.tickMs = 50;
+        config.viaWebhooks = true;
+        config.webhookShadow = true;
+        Engine engine(config, std::make_shared<SystemClock>());
+        QSignalSpy snapshots(&engine, &Engine::snapshotReady);
+        engine.start();
+        qint64 compared = 0;
+        for (int i = 0; i < 100 && snapshots.wait(5000) && compared < 50; ++i) {
+            compared = snapshots.last().first().value<EngineSnapshot>().webhooks.shadowCompared;
+        }
+        const EngineSnapshot last = snapshots.last().first().value<EngineSnapshot>();
+        QVERIFY2(compared >= 50, qPrintable(QString::number(compared)));
+        QCOMPARE(last.webhooks.shadowDifferent, 0);
+        QCOMPARE(last.webhooks.done, last.total.read); // one job per message, each once
+    }
+
     void badDatabaseFailsWithAClearMessage() {
         EngineConfig config;
         config.connection.dialect = Dialect::Sqlite;

@@ -2,6 +2,7 @@
 #include "api/api_server.h"
 
 #include "common/logging.h"
+#include "metrics/metrics_registry.h"
 #include "storage/database.h"
 
 #include <QHttpServer>
@@ -154,6 +155,13 @@ public:
               [this](const QHttpServerRequest& r) { return analytics(r); });
         route(u"/api/health/performance"_s, QHttpServerRequest::Method::Get,
               [this](const QHttpServerRequest&) { return health(); });
+        route(u"/metrics"_s, QHttpServerRequest::Method::Get, [this](const QHttpServerRequest&) {
+            if (!m_queries.metrics) {
+                return error(Http::NotFound, u"this server has no metrics"_s);
+            }
+            return QHttpServerResponse(QByteArray(MetricsRegistry::kPrometheusContentType),
+                                       m_queries.metrics->prometheusText());
+        });
         const quint16 port = m_server->listen(m_config.address, m_config.port);
         if (port == 0) {
             return Error{
@@ -176,9 +184,27 @@ public:
     }
 
 private:
+    // Every route is timed and counted by route and status in the engine's metrics.
     template <typename Handler>
     void route(const QString& path, QHttpServerRequest::Method method, Handler handler) {
-        m_server->route(path, method, handler);
+        m_server->route(path, method, [this, path, handler](const QHttpServerRequest& r) {
+            const auto started = std::chrono::steady_clock::now();
+            QHttpServerResponse response = handler(r);
+            if (m_queries.metrics) {
+                m_queries.metrics
+                    ->histogram(u"trackwatch_api_request_duration_seconds"_s, {{u"route"_s, path}},
+                                u"HTTP API request time"_s)
+                    .record(std::chrono::steady_clock::now() - started);
+                m_queries.metrics
+                    ->counter(
+                        u"trackwatch_api_requests"_s,
+                        {{u"route"_s, path},
+                         {u"status"_s, QString::number(static_cast<int>(response.statusCode()))}},
+                        u"HTTP API requests by route and status"_s)
+                    .increment();
+            }
+            return response;
+        });
         // Every other method on a known path: 405 with the JSON error body.
         m_server->route(
             path, QHttpServerRequest::Method::AnyKnown, [path](const QHttpServerRequest&) {

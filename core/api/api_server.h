@@ -33,6 +33,7 @@ class ApiWorker;
 //   GET /api/emails/tracked    account, status, since, limit, cursor (keyset paging)
 //   GET /api/emails/analytics  account (optional), since, until
 //   GET /api/health/performance  200 healthy or degraded, 503 unhealthy, the same JSON
+//   GET /metrics               the engine's metrics in the Prometheus text format
 // Every error is a JSON body {"error": {"status", "message"}} with a 4xx or 5xx status; unknown
 // parameters are refused. Create, start and destroy it on one thread; setSnapshot() from any.
 class ApiServer : public QObject {

@@ -7,6 +7,7 @@
 #include "control/circuit_breaker.h"
 #include "control/control_plane.h"
 #include "control/optimization_guard.h"
+#include "metrics/metrics_registry.h"
 #include "ratelimit/guarded_rate_limiter.h"
 #include "storage/database.h"
 #include "storage/migrator.h"
@@ -173,7 +174,8 @@ public:
 
     // Any thread (the members it hands out are created in the constructor and thread-safe).
     EngineQueryContext queryContext() const {
-        return {m_cache, guard(u"optimizedQueries"_s), guard(u"queryCache"_s), m_materialized};
+        return {m_cache, guard(u"optimizedQueries"_s), guard(u"queryCache"_s), m_materialized,
+                m_metrics};
     }
 
     // Any thread: makes a running tick stop at its next step.
@@ -381,8 +383,21 @@ private:
         m_snapshot.caches.clear();
         for (CacheNamespace ns : {CacheNamespace::TrackedEmails, CacheNamespace::Analytics,
                                   CacheNamespace::AccountVerification}) {
-            m_snapshot.caches.append({cacheNamespaceName(ns), m_cache->stats(ns)});
+            const CacheStats stats = m_cache->stats(ns);
+            m_snapshot.caches.append({cacheNamespaceName(ns), stats});
+            m_metrics
+                ->gauge(u"trackwatch_cache_hit_ratio"_s, {{u"namespace"_s, cacheNamespaceName(ns)}},
+                        u"Query cache hits / lookups since start"_s)
+                .set(stats.hitRate);
+            m_metrics
+                ->gauge(u"trackwatch_cache_bytes"_s, {{u"namespace"_s, cacheNamespaceName(ns)}},
+                        u"Query cache memory charged"_s)
+                .set(static_cast<double>(stats.bytes));
         }
+        m_metrics->gauge(u"trackwatch_webhook_queue_depth"_s, {}, u"Webhook jobs not done yet"_s)
+            .set(static_cast<double>(m_snapshot.webhooks.queueDepth));
+        m_metrics->gauge(u"trackwatch_emails_per_hour"_s, {}, u"Tracked emails per hour"_s)
+            .set(m_snapshot.emailsPerHour);
     }
 
     // The simulated provider's side of webhooks: the messages go into the mail source and one
@@ -434,6 +449,14 @@ private:
         }
         done += round->ingestion;
         m_snapshot.webhooks.done += round->done;
+        for (const auto& [outcome, n] : {std::pair{u"done"_s, round->done},
+                                         {u"retried"_s, round->retried},
+                                         {u"dead"_s, round->deadLettered}}) {
+            m_metrics
+                ->counter(u"trackwatch_webhook_jobs"_s, {{u"outcome"_s, outcome}},
+                          u"Webhook jobs by outcome"_s)
+                .increment(static_cast<quint64>(n));
+        }
         m_snapshot.webhooks.deadLettered += round->deadLettered;
         m_snapshot.webhooks.retried += round->retried;
         if (auto depth = m_webhookQueue->depth()) {
@@ -505,7 +528,12 @@ private:
                 const QDateTime next = std::min(now, m_simulatedUntil.addSecs(60));
                 const QList<Delivery> mail = m_simulator->advanceTo(next, m_config.simulateRate);
                 m_simulatedUntil = next;
-                const Status s = m_config.viaWebhooks ? notify(mail) : ingestGuarded(mail, done);
+                const Status s = [&] {
+                    LatencyHistogram::ScopedTimer timer(m_metrics->histogram(
+                        u"trackwatch_ingestion_step_duration_seconds"_s, {},
+                        u"One simulated minute of mail: ingested, or stored and notified"_s));
+                    return m_config.viaWebhooks ? notify(mail) : ingestGuarded(mail, done);
+                }();
                 if (!s) {
                     m_lastError = u"ingestion failing: "_s + s.error().message;
                     logging::get("core.engine")->error("ingestion failed: {}", s.error().message);
@@ -518,6 +546,10 @@ private:
             }
             m_snapshot.total += done;
             m_countsDirty = m_countsDirty || done.read > 0;
+            m_metrics->counter(u"trackwatch_emails_tracked"_s, {}, u"New tracked emails"_s)
+                .increment(static_cast<quint64>(done.stored));
+            m_metrics->counter(u"trackwatch_replies_matched"_s, {}, u"Replies matched"_s)
+                .increment(static_cast<quint64>(done.replies()));
             // The first step carries the backfilled history: not part of the current rate.
             m_recent.push_back({now, m_backfilled ? done.stored : 0});
             m_backfilled = true;
@@ -607,6 +639,7 @@ private:
     };
     std::vector<GuardSlot> m_guards;
     std::shared_ptr<QueryCache> m_cache; // shared with the threads that serve queries
+    std::shared_ptr<MetricsRegistry> m_metrics = std::make_shared<MetricsRegistry>();
     std::shared_ptr<std::atomic<bool>> m_materialized = std::make_shared<std::atomic<bool>>(true);
     std::unique_ptr<CacheInvalidationChannel> m_invalidations;
     std::unique_ptr<EmailQueryService> m_queries;

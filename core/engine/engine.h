@@ -74,6 +74,7 @@ struct EngineSnapshot {
 };
 
 class OptimizationGuard;
+class MetricsRegistry;
 
 // What another thread needs to answer queries the way this engine does: its query cache and
 // the guards of the optimized query paths (both thread-safe; valid while the engine lives).
@@ -82,6 +83,7 @@ struct EngineQueryContext {
     OptimizationGuard* queries = nullptr;
     OptimizationGuard* caching = nullptr;
     std::shared_ptr<std::atomic<bool>> materializedViews; // useMaterializedViews, as applied
+    std::shared_ptr<MetricsRegistry> metrics;             // the engine's, for /metrics
 };
 
 namespace detail {

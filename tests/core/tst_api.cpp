@@ -4,6 +4,7 @@
 #include "api/api_server.h"
 #include "cache/query_cache.h"
 #include "control/optimization_guard.h"
+#include "metrics/metrics_registry.h"
 #include "tracking/ingestion_engine.h"
 #include "tracking/traffic_simulator.h"
 
@@ -15,7 +16,9 @@
 #include <QJsonObject>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
+#include <QProcess>
 #include <QSet>
+#include <QStandardPaths>
 #include <QTest>
 #include <QTimer>
 #include <QUrlQuery>
@@ -30,6 +33,7 @@ struct Reply {
     int status = 0;
     QJsonObject json;
     QByteArray contentType;
+    QByteArray body;
 };
 
 } // namespace
@@ -53,7 +57,8 @@ private:
         Reply r;
         r.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         r.contentType = reply->header(QNetworkRequest::ContentTypeHeader).toByteArray();
-        r.json = QJsonDocument::fromJson(reply->readAll()).object();
+        r.body = reply->readAll();
+        r.json = QJsonDocument::fromJson(r.body).object();
         reply->deleteLater();
         return r;
     }
@@ -95,7 +100,7 @@ private slots:
         OptimizationGuard caching(u"queryCache"_s, {}, {}, clock);
         queries.configure(true, 100, u"closed"_s, {});
         caching.configure(true, 100, u"closed"_s, {});
-        ApiServer api({}, tdb.spec(), {cache, &queries, &caching, nullptr});
+        ApiServer api({}, tdb.spec(), {cache, &queries, &caching, nullptr, nullptr});
         auto port = api.start();
         QVERIFY2(port, port ? "" : qPrintable(port.error().message));
 
@@ -174,7 +179,8 @@ private slots:
         QFETCH(QString, mentions);
         TW_TEST_DATABASE(tdb, Dialect::Sqlite);
         QVERIFY(tdb.openMigrated());
-        ApiServer api({}, tdb.spec(), {std::make_shared<QueryCache>(), nullptr, nullptr, nullptr});
+        ApiServer api({}, tdb.spec(),
+                      {std::make_shared<QueryCache>(), nullptr, nullptr, nullptr, nullptr});
         auto port = api.start();
         QVERIFY(port);
         const Reply r = call("GET", *port, path, QUrlQuery(query));
@@ -193,7 +199,8 @@ private slots:
         TW_TEST_DATABASE(tdb, Dialect::PostgreSql);
         const QStringList accounts = seed(tdb);
         QVERIFY(!accounts.isEmpty());
-        ApiServer api({}, tdb.spec(), {std::make_shared<QueryCache>(), nullptr, nullptr, nullptr});
+        ApiServer api({}, tdb.spec(),
+                      {std::make_shared<QueryCache>(), nullptr, nullptr, nullptr, nullptr});
         auto port = api.start();
         QVERIFY(port);
         const QString since =
@@ -217,12 +224,54 @@ private slots:
         }
     }
 
+    // /metrics: every route timed and counted, in a text promtool accepts.
+    void metricsInPrometheusFormat() {
+        TW_TEST_DATABASE(tdb, Dialect::Sqlite);
+        QVERIFY(tdb.openMigrated());
+        auto metrics = std::make_shared<MetricsRegistry>();
+        ApiServer api({}, tdb.spec(),
+                      {std::make_shared<QueryCache>(), nullptr, nullptr, nullptr, metrics});
+        auto port = api.start();
+        QVERIFY(port);
+        QCOMPARE(
+            call("GET", *port, u"/api/emails/tracked"_s, QUrlQuery{{u"account"_s, u"a"_s}}).status,
+            200);
+        QCOMPARE(
+            call("GET", *port, u"/api/emails/tracked"_s, QUrlQuery{{u"limit"_s, u"0"_s}}).status,
+            400);
+        const Reply r = call("GET", *port, u"/metrics"_s);
+        QCOMPARE(r.status, 200);
+        QVERIFY2(r.contentType.startsWith("text/plain; version=0.0.4"), r.contentType.constData());
+        QVERIFY2(r.body.contains("trackwatch_api_requests_total{route=\"/api/emails/tracked\","
+                                 "status=\"200\"} 1"),
+                 r.body.constData());
+        QVERIFY(r.body.contains("trackwatch_api_requests_total{route=\"/api/emails/tracked\","
+                                "status=\"400\"} 1"));
+        QVERIFY(r.body.contains("trackwatch_api_request_duration_seconds_count{route=\"/api/"
+                                "emails/tracked\"} 2"));
+        const QString promtool = QStandardPaths::findExecutable(u"promtool"_s);
+        if (promtool.isEmpty()) {
+            if (test::runningInCi()) {
+                QFAIL("promtool is not installed (Debian package prometheus)");
+            }
+            QSKIP("promtool is not installed (Debian package prometheus)");
+        }
+        QProcess check;
+        check.start(promtool, {u"check"_s, u"metrics"_s});
+        QVERIFY(check.waitForStarted());
+        check.write(r.body);
+        check.closeWriteChannel();
+        QVERIFY(check.waitForFinished(30000));
+        QVERIFY2(check.exitCode() == 0, check.readAllStandardError().constData());
+    }
+
     // 200 when healthy or degraded, 503 with the same JSON when unhealthy or before the first
     // snapshot.
     void healthFollowsTheEngine() {
         TW_TEST_DATABASE(tdb, Dialect::Sqlite);
         QVERIFY(tdb.openMigrated());
-        ApiServer api({}, tdb.spec(), {std::make_shared<QueryCache>(), nullptr, nullptr, nullptr});
+        ApiServer api({}, tdb.spec(),
+                      {std::make_shared<QueryCache>(), nullptr, nullptr, nullptr, nullptr});
         auto port = api.start();
         QVERIFY(port);
         QCOMPARE(call("GET", *port, u"/api/health/performance"_s).status, 503);

@@ -22,8 +22,8 @@ namespace {
 constexpr int kMaxShards = 256;
 constexpr std::size_t kKeyHashSeed = 0x7472'6163'6b77'6174ULL; // fixed: shards stay stable
 
-// The murmur3 finalizer: qHash output is good, but the shard index comes from the high bits
-// and the sketch rows from re-mixes, so every bit should depend on every input bit.
+// The murmur3 finalizer: the shard index comes from the high bits and the sketch rows from
+// re-mixes, so every bit should depend on every input bit.
 quint64 mix64(quint64 x) {
     x ^= x >> 33;
     x *= 0xff51afd7ed558ccdULL;
@@ -33,8 +33,15 @@ quint64 mix64(quint64 x) {
     return x;
 }
 
+// FNV-1a over the UTF-16 code units, then mixed: the same in every process (qHash mixes in
+// Qt's per-process seed on some CPUs), so shard placement and the frequency sketch's
+// collisions, and with them TinyLFU's admission decisions, are reproducible.
 quint64 keyHash(const QString& key) {
-    return mix64(static_cast<quint64>(qHash(key, kKeyHashSeed)));
+    quint64 h = 0xcbf29ce484222325ULL ^ kKeyHashSeed;
+    for (const QChar c : key) {
+        h = (h ^ c.unicode()) * 0x100000001b3ULL;
+    }
+    return mix64(h);
 }
 
 // Counters are only written under the shard's mutex, so a plain load + store is enough to

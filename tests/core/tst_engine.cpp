@@ -215,10 +215,7 @@ private slots:
         engine.reset();
 
         // Every job ran once; every sent message whose job is done is tracked, once.
-        const auto scalar = [&](const QString& sql) {
-            auto q = db->exec(sql);
-            return q && q->next() ? q->value(0).toLongLong() : -1;
-        };
+        const auto scalar = [&](const QString& sql) { return test::scalar(*db, sql); };
         QCOMPARE(scalar(u"SELECT count(*) FROM webhook_jobs WHERE state = 'done' AND "
                         u"processed_count <> 1"_s),
                  0);

@@ -8,6 +8,7 @@
 #include <QTest>
 
 using namespace trackwatch;
+using test::scalar;
 using namespace trackwatch::core;
 using namespace Qt::StringLiterals;
 
@@ -27,28 +28,6 @@ QList<Delivery> sentMail(const QString& account, int count, const QDateTime& sta
         list.append({account, m});
     }
     return list;
-}
-
-qint64 scalar(Database& db, const QString& sql) {
-    auto q = db.exec(sql);
-    return q && q->next() ? q->value(0).toLongLong() : -1;
-}
-
-// Everything matching decided, in a stable order, for comparing two runs.
-QStringList dump(Database& db) {
-    QStringList rows;
-    auto q = db.exec(u"SELECT a.email_address, t.internet_message_id, t.tracking_status, "
-                     u"COALESCE(t.match_method, ''), t.response_count, "
-                     u"COALESCE(t.reply_message_id, '') FROM tracked_emails t "
-                     u"JOIN accounts a ON a.id = t.email_account_id ORDER BY 1, 2"_s);
-    while (q && q->next()) {
-        QStringList cols;
-        for (int i = 0; i < 6; ++i) {
-            cols << q->value(i).toString();
-        }
-        rows << cols.join(u'|');
-    }
-    return rows;
 }
 
 } // namespace
@@ -159,7 +138,7 @@ private slots:
                 QVERIFY2(r.ok(), r.ok() ? "" : qPrintable(r.error().message));
                 stats[batch] += *r;
             }
-            dumps[batch] = dump(*db);
+            dumps[batch] = test::trackedState(*db);
         }
         QCOMPARE(stats[0].read, total);
         QVERIFY(stats[0].repliesMatched > 0);

@@ -15,6 +15,7 @@
 #include <latch>
 
 using namespace trackwatch;
+using test::scalar;
 using namespace trackwatch::core;
 using namespace Qt::StringLiterals;
 using namespace std::chrono_literals;
@@ -67,11 +68,6 @@ struct Engine {
     RateLimitStore store;
     std::int64_t steady0;
 };
-
-std::int64_t scalar(Database& db, const QString& sql) {
-    auto q = db.exec(sql);
-    return q && q->next() ? q->value(0).toLongLong() : -1;
-}
 
 } // namespace
 

@@ -15,6 +15,8 @@
 #include <QTest>
 
 using namespace trackwatch;
+using test::scalar;
+using test::trackedState;
 using namespace trackwatch::core;
 using namespace Qt::StringLiterals;
 using namespace std::chrono_literals;
@@ -60,28 +62,6 @@ WebhookNotification notificationFor(const Delivery& d, int priority = 0,
 // The error of a result, or nothing: QVERIFY2 evaluates its message even when it passes.
 template <typename T> QByteArray why(const Result<T>& r) {
     return r ? QByteArray() : r.error().message.toUtf8();
-}
-
-qint64 scalar(Database& db, const QString& sql) {
-    auto q = db.exec(sql);
-    return q && q->next() ? q->value(0).toLongLong() : -1;
-}
-
-// The tracked emails as matching left them, in a stable order.
-QStringList trackedState(Database& db) {
-    QStringList rows;
-    auto q = db.exec(u"SELECT a.email_address, t.internet_message_id, t.tracking_status, "
-                     u"t.response_count, COALESCE(t.reply_message_id, ''), "
-                     u"COALESCE(t.match_method, '') FROM tracked_emails t "
-                     u"JOIN accounts a ON a.id = t.email_account_id ORDER BY 1, 2"_s);
-    while (q && q->next()) {
-        QStringList cols;
-        for (int i = 0; i < 6; ++i) {
-            cols << q->value(i).toString();
-        }
-        rows << cols.join(u'|');
-    }
-    return rows;
 }
 
 // A job's row, read fresh.

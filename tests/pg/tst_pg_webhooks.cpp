@@ -23,6 +23,7 @@
 #include <string>
 
 using namespace trackwatch;
+using test::scalar;
 using namespace trackwatch::core;
 using namespace Qt::StringLiterals;
 using namespace std::chrono_literals;
@@ -70,11 +71,6 @@ QList<WebhookNotification> notificationsFor(const QList<Delivery>& mail) {
         list.append(n);
     }
     return list;
-}
-
-qint64 scalar(Database& db, const QString& sql) {
-    auto q = db.exec(sql);
-    return q && q->next() ? q->value(0).toLongLong() : -1;
 }
 
 QString dsnOf(const ConnectionSpec& s) {

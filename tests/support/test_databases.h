@@ -109,6 +109,30 @@ private:
 };
 
 // Adds the "dialect" column and one row per dialect to a data-driven test.
+// The first column of the first row, or -1 when there is none (or the query failed).
+inline qint64 scalar(Database& db, const QString& sql) {
+    auto q = db.exec(sql);
+    return q && q->next() ? q->value(0).toLongLong() : -1;
+}
+
+// The tracked emails as matching left them, one "account|message id|status|responses|reply
+// id|match method" line each, in a stable order: for comparing two runs.
+inline QStringList trackedState(Database& db) {
+    QStringList rows;
+    auto q = db.exec(QStringLiteral(
+        "SELECT a.email_address, t.internet_message_id, t.tracking_status, t.response_count, "
+        "COALESCE(t.reply_message_id, ''), COALESCE(t.match_method, '') FROM tracked_emails t "
+        "JOIN accounts a ON a.id = t.email_account_id ORDER BY 1, 2"));
+    while (q && q->next()) {
+        QStringList cols;
+        for (int i = 0; i < 6; ++i) {
+            cols << q->value(i).toString();
+        }
+        rows << cols.join(u'|');
+    }
+    return rows;
+}
+
 inline void addDialectRows() {
     QTest::addColumn<Dialect>("dialect");
     QTest::newRow("sqlite") << Dialect::Sqlite;

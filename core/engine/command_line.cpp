@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "engine/command_line.h"
 
+#include "common/config_file.h"
 #include "common/logging.h"
 
 #include <QDir>
@@ -50,12 +51,16 @@ EngineCommandLine::EngineCommandLine(double defaultSimulateRate, int backfillSec
                     u"processors (enableBatchWebhooks picks the priority one)."_s)
     , m_webhookShadow(u"webhook-shadow"_s,
                       u"With --via-webhooks: the priority processor runs the legacy one's jobs "
-                      u"again in a sandbox and the differences are counted."_s) {}
+                      u"again in a sandbox and the differences are counted."_s)
+    , m_config(u"config"_s,
+               u"Configuration file (JSON): alert thresholds, the API's bearer token "
+               u"(env TRACKWATCH_CONFIG)."_s,
+               u"file"_s) {}
 
 void EngineCommandLine::addTo(QCommandLineParser& parser) const {
     parser.addOptions({m_db, m_logLevel, m_simulate, m_seed, m_accounts, m_batchSize,
                        m_trackingDays, m_breakerFailures, m_breakerRate, m_breakerWindow,
-                       m_breakerOpenSecs, m_viaWebhooks, m_webhookShadow});
+                       m_breakerOpenSecs, m_viaWebhooks, m_webhookShadow, m_config});
 }
 
 QString EngineCommandLine::dataDirectory() {
@@ -84,6 +89,13 @@ Result<EngineConfig> EngineCommandLine::read(const QCommandLineParser& parser) c
         return invalid(u"--db: "_s + spec.error().message);
     }
     config.connection = *spec;
+    const QString configPath =
+        parser.isSet(m_config) ? parser.value(m_config) : qEnvironmentVariable("TRACKWATCH_CONFIG");
+    auto settings = readConfigFile(configPath);
+    if (!settings) {
+        return invalid(u"--config: "_s + settings.error().message);
+    }
+    config.settings = std::move(settings).value();
 
     bool ok = true;
     config.simulateRate =

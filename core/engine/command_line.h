@@ -42,6 +42,7 @@ private:
     QCommandLineOption m_breakerOpenSecs;
     QCommandLineOption m_viaWebhooks;
     QCommandLineOption m_webhookShadow;
+    QCommandLineOption m_config;
 };
 
 } // namespace trackwatch::core

@@ -5,12 +5,14 @@
 #include "common/clock.h"
 #include "control/circuit_breaker.h"
 #include "engine/engine_registry.h"
+#include "monitoring/monitor_sample.h"
 #include "storage/connection_spec.h"
 #include "tracking/ingestion_engine.h"
 #include "tracking/traffic_simulator.h"
 
 #include <QDateTime>
 #include <QHash>
+#include <QJsonObject>
 #include <QObject>
 #include <QThread>
 
@@ -36,6 +38,8 @@ struct EngineConfig {
     // and the differences are counted (the seed's validation before switching).
     bool webhookShadow = false;
     BreakerConfig breaker; // every optimized path's automatic breaker
+    // The configuration file's sections (readConfigFile(); empty: every default).
+    QJsonObject settings;
 };
 
 // One optimized path's guard as the engine last saw it.
@@ -71,6 +75,8 @@ struct EngineSnapshot {
         qint64 shadowCompared = 0; // jobs the shadow processor ran again
         qint64 shadowDifferent = 0;
     } webhooks;
+    MonitorSample sample;      // the dashboards' figures
+    QList<AlertStatus> alerts; // every rule, as evaluated this tick
 };
 
 class OptimizationGuard;

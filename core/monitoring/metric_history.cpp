@@ -1,0 +1,2 @@
+// SPDX-License-Identifier: MIT
+#include "monitoring/metric_history.h"

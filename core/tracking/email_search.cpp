@@ -1,0 +1,2 @@
+// SPDX-License-Identifier: MIT
+#include "tracking/email_search.h"

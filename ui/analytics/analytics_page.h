@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QWidget>
+
+namespace trackwatch::core {
+class DatabaseWorker;
+}
+
+namespace trackwatch::ui {
+
+class AnalyticsPage : public QWidget {
+    Q_OBJECT
+public:
+    explicit AnalyticsPage(core::DatabaseWorker* db, QWidget* parent = nullptr);
+};
+
+} // namespace trackwatch::ui

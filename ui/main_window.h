@@ -1,27 +1,105 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "common/clock.h"
+#include "engine/engine.h"
+
 #include <QMainWindow>
 
+#include <memory>
+#include <optional>
+
+class QLabel;
+class QListWidget;
+class QPushButton;
+class QStackedWidget;
+
 namespace trackwatch::core {
-class Engine;
+class DatabaseWorker;
 }
 
 namespace trackwatch::ui {
 
-class OverviewPage;
+class AnalyticsPage;
+class ControlPage;
+class DashboardPage;
+class SearchPage;
 
-// The console's frame: assembles the pages and the status bar, and wires them to the engine.
-// Holds no logic of its own.
+// How the console runs: with its own engine on the database (operators, on-call engineers), or
+// read-only for support staff: no engine, no control actions, and on PostgreSQL a role that
+// cannot change the control plane either.
+struct ConsoleOptions {
+    bool readOnly = false;
+};
+
+// The console's frame: the pages behind a navigation list (Ctrl+1..4), the menus, the status
+// bar, the database connection (with its engine and the pages' database worker) and the banner
+// that reports a database outage with a Retry. Holds no page logic of its own.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    explicit MainWindow(core::Engine* engine, QWidget* parent = nullptr);
+    enum class Page { Dashboard, Control, Search, Analytics };
+    static QString pageName(Page page); // "dashboard", "control", "search", "analytics"
+    static std::optional<Page> pageByName(const QString& name);
 
-    OverviewPage* overviewPage() const { return m_overview; }
+    MainWindow(core::EngineConfig config, std::shared_ptr<const core::Clock> clock,
+               ConsoleOptions options, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // Connects to the configured database: starts the engine (unless read-only) and the pages.
+    void start();
+    // Closes the current connection (pages, engine) and opens another.
+    void connectTo(const core::ConnectionSpec& spec);
+
+    void showPage(Page page);
+    Page currentPage() const;
+
+    core::Engine* engine() const { return m_engine.get(); }
+    DashboardPage* dashboardPage() const { return m_dashboard; }
+    ControlPage* controlPage() const { return m_control; }
+    SearchPage* searchPage() const { return m_search; }
+    AnalyticsPage* analyticsPage() const { return m_analytics; }
+    bool isReadOnly() const { return m_options.readOnly; }
+    // The outage banner's text, empty while the database answers.
+    QString outageMessage() const;
+
+signals:
+    // Each engine snapshot after the pages have shown it.
+    void snapshotShown();
+
+public slots:
+    void retry();            // restarts a failed engine and checks the connection again
+    void chooseConnection(); // the connection dialog
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
 
 private:
-    OverviewPage* m_overview;
+    void buildMenus();
+    void buildPages();
+    void dropPages();
+    void startEngine();
+    void showOutage(const QString& message);
+    void hideOutage();
+    void rememberConnection(const core::ConnectionSpec& spec);
+
+    core::EngineConfig m_config;
+    std::shared_ptr<const core::Clock> m_clock;
+    ConsoleOptions m_options;
+    std::unique_ptr<core::DatabaseWorker> m_worker;
+    std::unique_ptr<core::Engine> m_engine;
+    bool m_engineFailed = false;
+
+    QListWidget* m_nav;
+    QStackedWidget* m_stack;
+    QWidget* m_banner;
+    QLabel* m_bannerText;
+    QLabel* m_databaseLabel;
+    QLabel* m_healthLabel;
+    DashboardPage* m_dashboard = nullptr;
+    ControlPage* m_control = nullptr;
+    SearchPage* m_search = nullptr;
+    AnalyticsPage* m_analytics = nullptr;
 };
 
 } // namespace trackwatch::ui

@@ -4,11 +4,13 @@
 #include "engine/command_line.h"
 #include "engine/engine.h"
 #include "main_window.h"
+#include "shell/theme.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QLibraryInfo>
 #include <QLocale>
+#include <QSettings>
 #include <QTimer>
 #include <QTranslator>
 
@@ -20,12 +22,15 @@ using namespace Qt::StringLiterals;
 int main(int argc, char* argv[]) {
     QApplication app(argc, argv);
     QApplication::setApplicationName(u"trackwatch"_s);
+    QApplication::setOrganizationName(u"trackwatch"_s);
     QApplication::setApplicationDisplayName(u"Trackwatch"_s);
     QApplication::setApplicationVersion(QStringLiteral(TRACKWATCH_VERSION));
+    QApplication::setDesktopFileName(u"trackwatch"_s);
 
     QCommandLineParser parser;
     parser.setApplicationDescription(
-        u"Trackwatch console: live view of the email-tracking engine it embeds."_s);
+        u"Trackwatch console: live dashboards and controls for the email-tracking engine it "
+        u"embeds."_s);
     parser.addHelpOption();
     parser.addVersionOption();
     // 12,000 sent emails an hour (above the seed's 10,000 target), with the last hour of that
@@ -33,12 +38,20 @@ int main(int argc, char* argv[]) {
     core::EngineCommandLine engineOptions(12'000, 3600);
     engineOptions.addTo(parser);
     const QCommandLineOption screenshot(
-        u"screenshot"_s, u"Render the window to FILE (PNG) after a few updates, then exit."_s,
+        u"screenshot"_s, u"Render a page to FILE (PNG) after a few updates, then exit."_s,
         u"file"_s);
+    const QCommandLineOption page(u"page"_s,
+                                  u"The page to open: dashboard, control, search or analytics."_s,
+                                  u"name"_s, u"dashboard"_s);
     const QCommandLineOption language(
         u"lang"_s, u"User-interface language, e.g. de or en (default: the system locale)."_s,
         u"code"_s);
-    parser.addOptions({screenshot, language});
+    const QCommandLineOption theme(
+        u"theme"_s, u"system, light or dark (default: as last chosen)."_s, u"name"_s);
+    const QCommandLineOption readOnly(
+        u"read-only"_s,
+        u"Support mode: no engine and no control actions; connect with a read-only role."_s);
+    parser.addOptions({screenshot, page, language, theme, readOnly});
     parser.process(app);
 
     const QLocale locale = parser.isSet(language) ? QLocale(parser.value(language)) : QLocale();
@@ -53,32 +66,60 @@ int main(int argc, char* argv[]) {
         QApplication::installTranslator(&translator);
     }
 
+    ui::Theme chosenTheme = ui::Theme::System;
+    const QString themeText = parser.isSet(theme)
+                                  ? parser.value(theme)
+                                  : QSettings().value(u"view/theme"_s, u"system"_s).toString();
+    if (!ui::themeByName(themeText, &chosenTheme)) {
+        std::fprintf(stderr, "trackwatch: --theme: '%s' is not system, light or dark\n",
+                     qPrintable(themeText));
+        return 2;
+    }
+    ui::applyTheme(chosenTheme);
+
+    const auto startPage = ui::MainWindow::pageByName(parser.value(page));
+    if (!startPage) {
+        std::fprintf(stderr,
+                     "trackwatch: --page: '%s' is not dashboard, control, search or analytics\n",
+                     qPrintable(parser.value(page)));
+        return 2;
+    }
     auto config = engineOptions.read(parser);
     if (!config) {
         std::fprintf(stderr, "trackwatch: %s\n", qPrintable(config.error().message));
         return 2;
     }
     config->kind = u"console"_s;
-    core::Engine engine(*config, std::make_shared<core::SystemClock>());
-    ui::MainWindow window(&engine);
+    ui::ConsoleOptions options;
+    options.readOnly = parser.isSet(readOnly);
+    ui::MainWindow window(*config, std::make_shared<core::SystemClock>(), options);
+    window.showPage(*startPage);
     window.show();
 
     if (parser.isSet(screenshot)) {
+        // A few seconds of live updates (or of history alone when read-only), then the picture.
         const QString file = parser.value(screenshot);
+        auto take = [&window, file] {
+            const bool saved = window.grab().save(file, "PNG");
+            std::fprintf(stderr, "trackwatch: %s %s\n", saved ? "wrote" : "could not write",
+                         qPrintable(file));
+            QApplication::exit(saved ? 0 : 1);
+        };
         int updates = 0;
-        QObject::connect(&engine, &core::Engine::snapshotReady, &window, [&] {
-            if (++updates == 4) {
-                const bool saved = window.grab().save(file, "PNG");
-                std::fprintf(stderr, "trackwatch: %s %s\n", saved ? "wrote" : "could not write",
-                             qPrintable(file));
-                QApplication::exit(saved ? 0 : 1);
+        QObject::connect(&window, &ui::MainWindow::snapshotShown, &window, [&updates, take] {
+            if (++updates == 5) {
+                take();
             }
         });
-        QObject::connect(&engine, &core::Engine::failed, &app, [](const QString& message) {
-            std::fprintf(stderr, "trackwatch: %s\n", qPrintable(message));
+        if (options.readOnly) {
+            QTimer::singleShot(3000, &window, take);
+        }
+        QTimer::singleShot(60'000, &window, [&window] {
+            std::fprintf(stderr, "trackwatch: no engine update within 60 s: %s\n",
+                         qPrintable(window.outageMessage()));
             QApplication::exit(1);
         });
     }
-    engine.start();
+    window.start();
     return QApplication::exec();
 }

@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: MIT
-#include "engine/engine.h"
+#include "../support/test_databases.h"
+#include "control/control_page.h"
+#include "dashboard/dashboard_page.h"
+#include "dashboard/metric_plot.h"
 #include "main_window.h"
-#include "pages/overview_page.h"
-#include "widgets/stat_tile.h"
-#include "widgets/throughput_plot.h"
+#include "search/search_page.h"
+#include "shell/connection_dialog.h"
+#include "shell/theme.h"
 
-#include <QLocale>
+#include <QApplication>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
-#include <QStatusBar>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -15,93 +21,167 @@ using namespace trackwatch;
 using namespace trackwatch::core;
 using namespace Qt::StringLiterals;
 
+namespace {
+
+EngineConfig sqliteConsole(const QTemporaryDir& dir) {
+    EngineConfig config;
+    config.connection.dialect = Dialect::Sqlite;
+    config.connection.path = dir.filePath(u"console.db"_s);
+    config.simulateRate = 360'000; // 100 a second, so a few ticks bring mail
+    config.tickMs = 100;
+    config.kind = u"console"_s;
+    return config;
+}
+
+} // namespace
+
 class TestMainWindow : public QObject {
     Q_OBJECT
 private slots:
-    void overviewShowsASnapshot() {
-        ui::OverviewPage page;
-        EngineSnapshot s;
-        s.at = QDateTime::currentDateTimeUtc();
-        s.statusCounts = {{u"active"_s, 600}, {u"replied"_s, 300}, {u"bounced"_s, 100}};
-        s.total.stored = 1000;
-        s.total.repliesMatched = 250;
-        s.total.lateReplies = 50;
-        s.emailsPerHour = 12345.4;
-        page.showSnapshot(s);
-        const QLocale locale;
-        QCOMPARE(page.tile(u"total"_s)->value(), locale.toString(1000));
-        QCOMPARE(page.tile(u"active"_s)->value(), locale.toString(600));
-        QCOMPARE(page.tile(u"expired"_s)->value(), locale.toString(0));
-        QCOMPARE(page.tile(u"matched"_s)->value(), locale.toString(300));
-        QCOMPARE(page.tile(u"rate"_s)->value(), locale.toString(12345));
-        QCOMPARE(page.findChild<ui::ThroughputPlot*>()->pointCount(), 1);
+    void initTestCase() {
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(u"trackwatch-test"_s);
+        QSettings().clear();
     }
 
-    // Health and breaker tiles read against their targets: a tripped breaker and a rollback
-    // are amber, a failing engine red, and the reason is shown.
-    void engineTilesAreColouredByState() {
-        ui::OverviewPage page;
-        EngineSnapshot s;
-        s.at = QDateTime::currentDateTimeUtc();
-        s.guards = {{u"batchIngestion"_s, u"forced_open"_s, 0, 10, 0, {}},
-                    {u"queryCache"_s, u"closed"_s, 5, 0, 2, {}}};
-        s.health = {u"degraded"_s, {u"breaker batchIngestion forced_open"_s}};
-        page.showSnapshot(s);
-        using Level = ui::StatTile::Level;
-        QCOMPARE(page.tile(u"health"_s)->level(), Level::Warning);
-        QCOMPARE(page.tile(u"breakers"_s)->value(), u"1 of 2 closed"_s);
-        QCOMPARE(page.tile(u"breakers"_s)->level(), Level::Warning);
-        QCOMPARE(page.tile(u"fallbacks"_s)->value(), QLocale().toString(2));
-        s.health = {u"unhealthy"_s, {u"ingestion failing: disk full"_s}};
-        s.guards = {{u"queryCache"_s, u"closed"_s, 5, 0, 0, {}}};
-        page.showSnapshot(s);
-        QCOMPARE(page.tile(u"health"_s)->level(), Level::Bad);
-        QCOMPARE(page.tile(u"breakers"_s)->level(), Level::Good);
-        QCOMPARE(page.tile(u"fallbacks"_s)->level(), Level::Good);
-    }
-
-    void liveEngineFillsTheWindow() {
+    // The console opens on its database with the engine running and the dashboard filling.
+    void liveEngineFillsTheDashboard() {
         QTemporaryDir dir;
-        EngineConfig config;
-        config.connection.dialect = Dialect::Sqlite;
-        config.connection.path = dir.filePath(u"console.db"_s);
-        config.simulateRate = 360'000; // 100 a second, so a few ticks bring mail
-        config.tickMs = 100;
-        Engine engine(config, std::make_shared<SystemClock>());
-        ui::MainWindow window(&engine);
+        ui::MainWindow window(sqliteConsole(dir), std::make_shared<SystemClock>(), {});
         window.show();
-        QSignalSpy ready(&engine, &Engine::ready);
-        QSignalSpy snapshots(&engine, &Engine::snapshotReady);
-        engine.start();
-        QVERIFY(ready.wait(10000));
+        QSignalSpy shown(&window, &ui::MainWindow::snapshotShown);
+        window.start();
         QVERIFY(window.windowTitle().contains(u"console.db"_s));
-        qint64 stored = 0;
-        for (int i = 0; i < 100 && stored == 0 && snapshots.wait(10000); ++i) {
-            stored = snapshots.last().first().value<EngineSnapshot>().total.stored;
-        }
-        QVERIFY(stored > 0);
-        QCOMPARE(window.overviewPage()->tile(u"stored"_s)->value(), QLocale().toString(stored));
-        const QImage shot = window.grab().toImage();
-        QVERIFY(!shot.isNull());
-        QCOMPARE(shot.width(), window.width());
+        QVERIFY(shown.wait(20000));
+        QTRY_VERIFY_WITH_TIMEOUT(window.dashboardPage()->liveCount() >= 2, 20000);
+        QVERIFY(window.outageMessage().isEmpty());
+        QVERIFY(window.controlPage() != nullptr);
+        QVERIFY(!window.controlPage()->isReadOnly());
     }
 
-    void unreachableDatabaseIsShown() {
+    // Ctrl+1..4 switch pages, as the View menu says.
+    void shortcutsSwitchPages() {
+        QTemporaryDir dir;
+        EngineConfig config = sqliteConsole(dir);
+        config.simulateRate = 0;
+        ui::MainWindow window(config, std::make_shared<SystemClock>(), {});
+        window.show();
+        window.start();
+        QVERIFY(QTest::qWaitForWindowActive(&window) || true);
+        QTest::keyClick(&window, Qt::Key_3, Qt::ControlModifier);
+        QCOMPARE(window.currentPage(), ui::MainWindow::Page::Search);
+        QTest::keyClick(&window, Qt::Key_2, Qt::ControlModifier);
+        QCOMPARE(window.currentPage(), ui::MainWindow::Page::Control);
+        QTest::keyClick(&window, Qt::Key_4, Qt::ControlModifier);
+        QCOMPARE(window.currentPage(), ui::MainWindow::Page::Analytics);
+        QTest::keyClick(&window, Qt::Key_1, Qt::ControlModifier);
+        QCOMPARE(window.currentPage(), ui::MainWindow::Page::Dashboard);
+        QCOMPARE(ui::MainWindow::pageByName(u"search"_s), ui::MainWindow::Page::Search);
+        QVERIFY(!ui::MainWindow::pageByName(u"nope"_s).has_value());
+    }
+
+    // Support staff: no engine runs, and no control action exists anywhere in the window.
+    void readOnlyHasNoEngineAndNoControls() {
+        QTemporaryDir dir;
+        TW_TEST_DATABASE(tdb, Dialect::Sqlite);
+        QVERIFY(tdb.openMigrated() != nullptr);
+        EngineConfig config = sqliteConsole(dir);
+        config.connection = tdb.spec();
+        ui::MainWindow window(config, std::make_shared<SystemClock>(), {true});
+        window.show();
+        window.start();
+        QVERIFY(window.engine() == nullptr);
+        QVERIFY(window.isReadOnly());
+        QVERIFY(window.controlPage()->isReadOnly());
+        QVERIFY(window.controlPage()->rollbackButton() == nullptr);
+        QVERIFY(window.findChild<QWidget*>(u"readOnlyBadge"_s) != nullptr);
+    }
+
+    // The database goes away: the banner says so and offers Retry, the dashboard keeps what it
+    // has drawn, and Retry clears the banner once the database answers again.
+    void anOutageShowsABannerAndKeepsTheHistory() {
+        TW_TEST_DATABASE(tdb, Dialect::PostgreSql);
+        QVERIFY(tdb.openMigrated() != nullptr);
         EngineConfig config;
-        config.connection.dialect = Dialect::PostgreSql;
-        config.connection.host = u"127.0.0.1"_s;
-        config.connection.port = 1; // nothing listens on loopback port 1
-        config.connection.database = u"x"_s;
-        config.connection.user = u"u"_s;
-        config.connection.password = u"hunter2"_s;
-        Engine engine(config, std::make_shared<SystemClock>());
-        ui::MainWindow window(&engine);
-        QSignalSpy failed(&engine, &Engine::failed);
-        engine.start();
-        QVERIFY(failed.wait(10000));
-        const QString message = window.statusBar()->currentMessage();
-        QVERIFY2(message.contains(u"127.0.0.1:1"_s), qPrintable(message));
-        QVERIFY(!message.contains(u"hunter2"_s));
+        config.connection = tdb.spec();
+        config.simulateRate = 36'000;
+        config.tickMs = 200;
+        ui::MainWindow window(config, std::make_shared<SystemClock>(), {});
+        window.show();
+        window.start();
+        QTRY_VERIFY_WITH_TIMEOUT(window.dashboardPage()->liveCount() >= 3, 20000);
+        // Every connection to the test database is ended by the server.
+        auto admin = ConnectionSpec::parse(test::pgAdminDsn());
+        QVERIFY(admin.ok());
+        auto adminDb = Database::open(*admin);
+        QVERIFY(adminDb.ok());
+        const QString kill = u"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                             u"WHERE datname = ? AND pid <> pg_backend_pid()"_s;
+        QVERIFY((*adminDb)->exec(kill, {tdb.spec().database}).ok());
+        window.dashboardPage()->refresh(); // a page reads through the dropped connection
+        QTRY_VERIFY_WITH_TIMEOUT(!window.outageMessage().isEmpty(), 20000);
+        const int kept = window.dashboardPage()->liveCount();
+        QVERIFY(kept >= 3);
+        auto* retry = window.findChild<QPushButton*>(u"retry"_s);
+        QVERIFY(retry != nullptr);
+        QTest::mouseClick(retry, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(window.outageMessage().isEmpty(), 20000);
+        QVERIFY(window.dashboardPage()->liveCount() >= kept);
+    }
+
+    // The connection dialog gives the typed connection; recent connections never hold the
+    // password.
+    void connectionDialogKeepsNoPassword() {
+        ConnectionSpec current;
+        current.dialect = Dialect::Sqlite;
+        current.path = u"/tmp/x.db"_s;
+        ui::ConnectionDialog dialog(current, {});
+        auto* pg = dialog.findChild<QWidget*>(u"postgresql"_s);
+        QVERIFY(pg != nullptr);
+        QTest::mouseClick(pg, Qt::LeftButton);
+        auto field = [&](const char* name) {
+            return dialog.findChild<QLineEdit*>(QString::fromLatin1(name));
+        };
+        field("host")->setText(u"127.0.0.1"_s);
+        field("database")->clear();
+        field("user")->setText(u"trackwatch"_s);
+        field("password")->setText(u"s3cret"_s);
+        dialog.accept();
+        QVERIFY(dialog.result() != QDialog::Accepted); // the database name is missing
+        QVERIFY(!dialog.findChild<QLabel*>(u"error"_s)->text().isEmpty());
+        QTest::keyClicks(field("database"), u"trackwatch"_s);
+        auto spec = dialog.spec();
+        QVERIFY(spec.ok());
+        QCOMPARE(spec->dialect, Dialect::PostgreSql);
+        QCOMPARE(spec->password, u"s3cret"_s);
+        QVERIFY(!spec->redacted().contains(u"s3cret"_s));
+
+        QTemporaryDir dir;
+        EngineConfig config = sqliteConsole(dir);
+        config.simulateRate = 0;
+        config.connection = *spec;
+        ui::MainWindow window(config, std::make_shared<SystemClock>(), {true});
+        window.start();
+        const QStringList recent = QSettings().value(u"connections/recent"_s).toStringList();
+        QVERIFY(!recent.isEmpty());
+        QVERIFY(recent.first().startsWith(u"postgresql://trackwatch@127.0.0.1"_s));
+        QSettings settings;
+        for (const QString& key : settings.allKeys()) {
+            QVERIFY2(!settings.value(key).toString().contains(u"s3cret"_s), qPrintable(key));
+        }
+    }
+
+    void themesChangeThePalette() {
+        ui::applyTheme(ui::Theme::Dark);
+        QVERIFY(QApplication::palette().color(QPalette::Window).lightness() < 60);
+        QVERIFY(QApplication::palette().color(QPalette::WindowText).lightness() > 200);
+        ui::applyTheme(ui::Theme::Light);
+        QVERIFY(QApplication::palette().color(QPalette::Window).lightness() > 200);
+        QVERIFY(QApplication::palette().color(QPalette::WindowText).lightness() < 60);
+        ui::Theme t = ui::Theme::System;
+        QVERIFY(ui::themeByName(u"dark"_s, &t));
+        QCOMPARE(t, ui::Theme::Dark);
+        QVERIFY(!ui::themeByName(u"purple"_s, &t));
     }
 };
 

@@ -13,6 +13,7 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QProcessEnvironment>
 #include <QTimer>
 
 #include <atomic>
@@ -169,6 +170,19 @@ int main(int argc, char* argv[]) {
                      qPrintable(parser.value(apiAddress)));
         return 2;
     }
+    // The bearer token, the webhook clientState and the body limit: the configuration file's
+    // "api" section, else the environment, else files in the data directory made on first use.
+    QString secretsSource;
+    if (!parser.isSet(noApi)) {
+        auto where = core::ApiServer::configure(api, config->settings,
+                                                QProcessEnvironment::systemEnvironment());
+        if (!where) {
+            std::fprintf(stderr, "trackwatchd: HTTP API: %s\n", qPrintable(where.error().message));
+            return 2;
+        }
+        secretsSource = *where;
+        api.ingestion = config->ingestion;
+    }
 
     std::signal(SIGINT, onSignal);
     std::signal(SIGTERM, onSignal);
@@ -221,8 +235,9 @@ int main(int argc, char* argv[]) {
         }
         QObject::connect(&engine, &core::Engine::snapshotReady, server.get(),
                          &core::ApiServer::setSnapshot);
-        std::printf("trackwatchd: HTTP API on http://%s:%u\n", qPrintable(api.address.toString()),
-                    unsigned(*listening));
+        std::printf("trackwatchd: HTTP API on http://%s:%u (bearer %s)\n",
+                    qPrintable(api.address.toString()), unsigned(*listening),
+                    qPrintable(secretsSource));
         std::fflush(stdout);
     }
     return QCoreApplication::exec();

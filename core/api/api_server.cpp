@@ -1,29 +1,58 @@
 // SPDX-License-Identifier: MIT
 #include "api/api_server.h"
 
+#include "cache/invalidation_channel.h"
 #include "common/logging.h"
+#include "control/control_plane.h"
+#include "engine/command_line.h"
 #include "metrics/metrics_registry.h"
 #include "storage/database.h"
+#include "storage/tracked_email_repository.h"
+#include "tracking/mail_parser.h"
+#include "webhooks/webhook_queue.h"
 
+#include <QCoreApplication>
+#include <QCryptographicHash>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
 #include <QHttpServer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRandomGenerator>
+#include <QRegularExpression>
+#include <QSqlQuery>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QUrlQuery>
 
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fcntl.h>
+#include <limits>
+#include <unistd.h>
+
 namespace trackwatch::core {
-namespace detail {
 
 using namespace Qt::StringLiterals;
+
+namespace detail {
+
 using Http = QHttpServerResponder::StatusCode;
 
 namespace {
 
+QJsonObject errorBody(Http status, const QString& message) {
+    return QJsonObject{{u"error"_s, QJsonObject{{u"status"_s, static_cast<int>(status)},
+                                                {u"message"_s, message}}}};
+}
+
 QHttpServerResponse error(Http status, const QString& message) {
-    return QHttpServerResponse(
-        QJsonObject{{u"error"_s, QJsonObject{{u"status"_s, static_cast<int>(status)},
-                                             {u"message"_s, message}}}},
-        status);
+    return QHttpServerResponse(errorBody(status, message), status);
 }
 
 QHttpServerResponse error(const Error& e) {
@@ -128,7 +157,242 @@ QJsonObject emailJson(const TrackedEmailRow& r) {
                        {u"statusChangedAt"_s, timeJson(r.statusChangedAt)}};
 }
 
+// Compares two secrets in a time that depends on neither (their SHA-256 digests, every byte).
+bool sameSecret(const QByteArray& given, const QByteArray& expected) {
+    const QByteArray a = QCryptographicHash::hash(given, QCryptographicHash::Sha256);
+    const QByteArray b = QCryptographicHash::hash(expected, QCryptographicHash::Sha256);
+    unsigned char diff = 0;
+    for (qsizetype i = 0; i < a.size(); ++i) {
+        diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+    }
+    return diff == 0 && !expected.isEmpty();
+}
+
+QByteArray header(const QHttpServerRequest& request, QByteArrayView name) {
+    for (const auto& [key, value] : request.headers()) {
+        if (key.compare(name, Qt::CaseInsensitive) == 0) {
+            return value;
+        }
+    }
+    return {};
+}
+
+// A mailbox address as accounts are stored: lower-cased, one '@', no spaces or brackets.
+bool isMailboxAddress(const QString& address) {
+    static const QRegularExpression pattern(
+        u"^[^\\s@<>()\\[\\],;:\"\\\\]{1,64}@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+        u"(?:\\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$"_s);
+    return address.size() <= 254 && pattern.match(address).hasMatch();
+}
+
+// The body as a JSON object whose fields are all in `allowed`.
+Result<QJsonObject> jsonObject(const QByteArray& body, const QStringList& allowed) {
+    if (body.trimmed().isEmpty()) {
+        return Error{ErrorCode::InvalidArgument, u"the body is empty: a JSON object is expected"_s};
+    }
+    QJsonParseError parseError;
+    const QJsonDocument document = QJsonDocument::fromJson(body, &parseError);
+    if (parseError.error != QJsonParseError::NoError) {
+        return Error{ErrorCode::ParseError,
+                     u"malformed JSON body: %1 at offset %2"_s.arg(parseError.errorString())
+                         .arg(parseError.offset)};
+    }
+    if (!document.isObject()) {
+        return Error{ErrorCode::ParseError, u"the body is not a JSON object"_s};
+    }
+    const QJsonObject object = document.object();
+    for (auto it = object.begin(); it != object.end(); ++it) {
+        if (!allowed.contains(it.key())) {
+            return Error{ErrorCode::InvalidArgument,
+                         u"unknown field '%1' (fields: %2)"_s.arg(it.key(), allowed.join(u", "_s))};
+        }
+    }
+    return object;
+}
+
+// A query parameter decoded as a form would encode it ('+' is a space), as Microsoft Graph's
+// validationToken is; nullopt when absent.
+std::optional<QString> formParameter(const QHttpServerRequest& request, QStringView name,
+                                     QStringList* others) {
+    std::optional<QString> found;
+    const QString query = request.url().query(QUrl::FullyEncoded);
+    for (const QString& item : query.split(u'&', Qt::SkipEmptyParts)) {
+        const qsizetype eq = item.indexOf(u'=');
+        const auto decode = [](QString text) {
+            text.replace(u'+', u' ');
+            return QUrl::fromPercentEncoding(text.toLatin1());
+        };
+        const QString key = decode(eq < 0 ? item : item.left(eq));
+        if (key == name) {
+            found = eq < 0 ? QString() : decode(item.mid(eq + 1));
+        } else if (others) {
+            others->append(key);
+        }
+    }
+    return found;
+}
+
+// The mailbox a Graph resource path names: "Users/{address}/Messages/{id}",
+// "users/{address}/mailFolders/{folder}/messages/{id}" or "Users('{address}')/Messages('{id}')".
+QString resourceMailbox(const QString& resource) {
+    static const QRegularExpression pattern(u"^/?users(?:/([^/(]+)|\\('([^']+)'\\))(?:/|$)"_s,
+                                            QRegularExpression::CaseInsensitiveOption);
+    const QRegularExpressionMatch m = pattern.match(resource);
+    if (!m.hasMatch()) {
+        return {};
+    }
+    const QString user = m.captured(1).isEmpty() ? m.captured(2) : m.captured(1);
+    return QUrl::fromPercentEncoding(user.toUtf8()).trimmed().toLower();
+}
+
+// The message a Graph resource path names (its last "messages" segment), for notifications
+// without resourceData.id.
+QString resourceMessage(const QString& resource) {
+    static const QRegularExpression pattern(u"/messages(?:/([^/(]+)|\\('([^']+)'\\))/?$"_s,
+                                            QRegularExpression::CaseInsensitiveOption);
+    const QRegularExpressionMatch m = pattern.match(resource);
+    if (!m.hasMatch()) {
+        return {};
+    }
+    return QUrl::fromPercentEncoding(
+        (m.captured(1).isEmpty() ? m.captured(2) : m.captured(1)).toUtf8());
+}
+
+QString randomSecret() {
+    std::array<quint32, 8> words{};
+    QRandomGenerator::system()->fillRange(words.data(), words.size());
+    const QByteArray bytes(reinterpret_cast<const char*>(words.data()),
+                           static_cast<qsizetype>(sizeof(words)));
+    return QString::fromLatin1(
+        bytes.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
+}
+
+// A secret from the "api" section: absent (empty), or a string of at least 16 characters.
+Result<QString> configuredSecret(const QJsonObject& api, const QString& key) {
+    const QJsonValue v = api.value(key);
+    if (v.isUndefined() || v.isNull()) {
+        return QString();
+    }
+    const QString s = v.toString().trimmed();
+    if (!v.isString() || s.size() < 16 || s.contains(u' ')) {
+        return Error{ErrorCode::InvalidArgument,
+                     u"api.%1: a string of at least 16 characters without spaces"_s.arg(key)};
+    }
+    return s;
+}
+
 } // namespace
+
+// QHttpServer 6.4 holds a request's whole body in memory before any handler sees it. This
+// listener watches each connection's bytes ahead of it: a request whose head announces a body
+// over the limit (Content-Length), or a connection that sends more than the limit and a head
+// without getting an answer (chunked or lying), is answered 413 at once and its bytes are
+// discarded unread, then the connection is closed. The handlers check the exact limit again.
+class BodyLimitListener final : public QTcpServer {
+public:
+    BodyLimitListener(qint64 maxBody, std::function<void()> onRefused, QObject* parent)
+        : QTcpServer(parent)
+        , m_maxBody(maxBody)
+        , m_onRefused(std::move(onRefused)) {}
+
+protected:
+    void incomingConnection(qintptr descriptor) override {
+        auto* socket = new QTcpSocket(this);
+        if (!socket->setSocketDescriptor(descriptor)) {
+            delete socket;
+            return;
+        }
+        // Connected before QHttpServer's own handler, so it runs first on every read.
+        auto state = std::make_shared<Connection>();
+        connect(socket, &QTcpSocket::readyRead, socket,
+                [this, socket, state] { inspect(*socket, *state); });
+        connect(socket, &QTcpSocket::bytesWritten, socket, [state](qint64) {
+            if (!state->refused) {
+                *state = Connection{}; // an answer went out: the next request starts afresh
+            }
+        });
+        addPendingConnection(socket);
+    }
+
+private:
+    static constexpr qint64 kMaxHead = 64 * 1024;
+    static constexpr qint64 kMaxDiscard = 64 << 20;
+
+    struct Connection {
+        QByteArray head;       // the current request's head, while incomplete
+        bool headDone = false; // its Content-Length was checked
+        qint64 received = 0;   // bytes since the last answer
+        bool refused = false;
+        qint64 discardLeft = 0; // refused: bytes still expected before closing
+    };
+
+    void inspect(QTcpSocket& socket, Connection& c) {
+        const qint64 available = socket.bytesAvailable();
+        if (c.refused) {
+            c.discardLeft -= socket.skip(available);
+            if (c.discardLeft <= 0) {
+                socket.disconnectFromHost();
+            }
+            return;
+        }
+        c.received += available;
+        if (!c.headDone) {
+            c.head += socket.peek(std::min(available, kMaxHead - c.head.size()));
+            const qsizetype end = c.head.indexOf("\r\n\r\n");
+            if (end >= 0) {
+                c.headDone = true;
+                const qint64 length = contentLength(c.head.left(end));
+                if (length > m_maxBody) {
+                    refuse(socket, c, length, length - (c.head.size() - end - 4));
+                    return;
+                }
+                c.head.clear();
+            } else if (c.head.size() >= kMaxHead) {
+                c.headDone = true; // QHttpServer refuses heads this long itself
+                c.head.clear();
+            }
+        }
+        if (c.received > m_maxBody + kMaxHead) {
+            refuse(socket, c, c.received, 0);
+        }
+    }
+
+    static qint64 contentLength(const QByteArray& head) {
+        for (const QByteArray& line : head.split('\n')) {
+            const qsizetype colon = line.indexOf(':');
+            if (colon > 0 &&
+                line.left(colon).trimmed().compare("content-length", Qt::CaseInsensitive) == 0) {
+                bool ok = false;
+                const qint64 n = line.mid(colon + 1).trimmed().toLongLong(&ok);
+                return ok ? n : 0;
+            }
+        }
+        return 0;
+    }
+
+    void refuse(QTcpSocket& socket, Connection& c, qint64 size, qint64 remaining) {
+        c.refused = true;
+        c.discardLeft = remaining <= kMaxDiscard ? remaining : 0;
+        (void)socket.skip(socket.bytesAvailable()); // QHttpServer never sees this request
+        const QByteArray body =
+            QJsonDocument(errorBody(Http::PayloadTooLarge,
+                                    u"the body has %1 bytes, over the limit of %2"_s.arg(size).arg(
+                                        m_maxBody)))
+                .toJson(QJsonDocument::Compact);
+        socket.write("HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\n"
+                     "Connection: close\r\nContent-Length: " +
+                     QByteArray::number(body.size()) + "\r\n\r\n" + body);
+        if (c.discardLeft <= 0) {
+            socket.disconnectFromHost();
+        }
+        if (m_onRefused) {
+            m_onRefused();
+        }
+    }
+
+    qint64 m_maxBody;
+    std::function<void()> m_onRefused;
+};
 
 // Lives on the API thread and owns everything used there.
 class ApiWorker : public QObject {
@@ -145,24 +409,54 @@ public:
             return db.error();
         }
         m_db = std::move(db).value();
+        if (!m_config.clock) {
+            m_config.clock = std::make_shared<SystemClock>();
+        }
         m_service = std::make_unique<EmailQueryService>(
             *m_db, m_queries.cache.get(),
             EmailQueryService::Guards{m_queries.queries, m_queries.caching});
+        m_ingestion = std::make_unique<IngestionEngine>(*m_db, *m_config.clock, m_config.ingestion);
+        m_control = std::make_unique<ControlPlane>(*m_db, *m_config.clock);
+        m_queue = std::make_unique<WebhookQueue>(*m_db, *m_config.clock);
+        m_invalidations = std::make_unique<CacheInvalidationChannel>(
+            *m_db, *m_config.clock, u"api-"_s + randomSecret().left(12));
         m_server = std::make_unique<QHttpServer>();
-        route(u"/api/emails/tracked"_s, QHttpServerRequest::Method::Get,
+        route(u"/api/emails/tracked"_s, QHttpServerRequest::Method::Get, Access::Open,
               [this](const QHttpServerRequest& r) { return tracked(r); });
-        route(u"/api/emails/analytics"_s, QHttpServerRequest::Method::Get,
+        route(u"/api/emails/analytics"_s, QHttpServerRequest::Method::Get, Access::Open,
               [this](const QHttpServerRequest& r) { return analytics(r); });
-        route(u"/api/health/performance"_s, QHttpServerRequest::Method::Get,
+        route(u"/api/emails/sync"_s, QHttpServerRequest::Method::Post, Access::Token,
+              [this](const QHttpServerRequest& r) { return sync(r); });
+        // Graph cannot send a bearer token: the clientState in each notification is its secret.
+        route(u"/api/webhooks/mail"_s, QHttpServerRequest::Method::Post, Access::Open,
+              [this](const QHttpServerRequest& r) { return mailNotifications(r); });
+        route(u"/api/health/performance"_s, QHttpServerRequest::Method::Get, Access::Open,
               [this](const QHttpServerRequest&) { return health(); });
-        route(u"/metrics"_s, QHttpServerRequest::Method::Get, [this](const QHttpServerRequest&) {
-            if (!m_queries.metrics) {
-                return error(Http::NotFound, u"this server has no metrics"_s);
-            }
-            return QHttpServerResponse(QByteArray(MetricsRegistry::kPrometheusContentType),
-                                       m_queries.metrics->prometheusText());
-        });
-        const quint16 port = m_server->listen(m_config.address, m_config.port);
+        route(u"/metrics"_s, QHttpServerRequest::Method::Get, Access::Open,
+              [this](const QHttpServerRequest&) {
+                  if (!m_queries.metrics) {
+                      return error(Http::NotFound, u"this server has no metrics"_s);
+                  }
+                  return QHttpServerResponse(QByteArray(MetricsRegistry::kPrometheusContentType),
+                                             m_queries.metrics->prometheusText());
+              });
+        auto* listener = new BodyLimitListener(
+            m_config.maxBodyBytes,
+            [metrics = m_queries.metrics] {
+                if (metrics) {
+                    metrics
+                        ->counter(u"trackwatch_api_requests"_s,
+                                  {{u"route"_s, u"(before routing)"_s}, {u"status"_s, u"413"_s}},
+                                  u"HTTP API requests by route and status"_s)
+                        .increment();
+                }
+            },
+            m_server.get());
+        quint16 port = 0;
+        if (listener->listen(m_config.address, m_config.port)) {
+            m_server->bind(listener);
+            port = listener->serverPort();
+        }
         if (port == 0) {
             return Error{
                 ErrorCode::Unavailable,
@@ -174,6 +468,10 @@ public:
 
     void shutdown() {
         m_server.reset();
+        m_invalidations.reset();
+        m_queue.reset();
+        m_control.reset();
+        m_ingestion.reset();
         m_service.reset();
         m_db.reset();
     }
@@ -184,12 +482,29 @@ public:
     }
 
 private:
-    // Every route is timed and counted by route and status in the engine's metrics.
+    enum class Access { Open, Token };
+
+    // Every route is timed and counted by route and status in the engine's metrics. Routes that
+    // change anything need the bearer token; every route refuses bodies over the limit.
     template <typename Handler>
-    void route(const QString& path, QHttpServerRequest::Method method, Handler handler) {
-        m_server->route(path, method, [this, path, handler](const QHttpServerRequest& r) {
+    void route(const QString& path, QHttpServerRequest::Method method, Access access,
+               Handler handler) {
+        m_server->route(path, method, [this, path, access, handler](const QHttpServerRequest& r) {
             const auto started = std::chrono::steady_clock::now();
-            QHttpServerResponse response = handler(r);
+            QHttpServerResponse response = [&] {
+                if (access == Access::Token) {
+                    if (auto refused = checkToken(r)) {
+                        return std::move(*refused);
+                    }
+                }
+                if (r.body().size() > m_config.maxBodyBytes) {
+                    return error(
+                        Http::PayloadTooLarge,
+                        u"the body has %1 bytes, over the limit of %2"_s.arg(r.body().size())
+                            .arg(m_config.maxBodyBytes));
+                }
+                return handler(r);
+            }();
             if (m_queries.metrics) {
                 m_queries.metrics
                     ->histogram(u"trackwatch_api_request_duration_seconds"_s, {{u"route"_s, path}},
@@ -210,6 +525,26 @@ private:
             path, QHttpServerRequest::Method::AnyKnown, [path](const QHttpServerRequest&) {
                 return error(Http::MethodNotAllowed, u"%1 does not take this method"_s.arg(path));
             });
+    }
+
+    // 401 unless the request carries "Authorization: Bearer <the configured token>".
+    std::optional<QHttpServerResponse> checkToken(const QHttpServerRequest& request) const {
+        const QByteArray value = header(request, "authorization").trimmed();
+        QString message;
+        if (m_config.token.isEmpty()) {
+            message = u"this server has no API token configured and refuses every change"_s;
+        } else if (value.isEmpty()) {
+            message = u"this route needs a bearer token (Authorization: Bearer <token>)"_s;
+        } else if (value.left(7).compare("bearer ", Qt::CaseInsensitive) != 0) {
+            message = u"the Authorization header is not a bearer token"_s;
+        } else if (!sameSecret(value.mid(7).trimmed(), m_config.token.toUtf8())) {
+            message = u"wrong bearer token"_s;
+        } else {
+            return std::nullopt;
+        }
+        QHttpServerResponse response = error(Http::Unauthorized, message);
+        response.setHeader("WWW-Authenticate", "Bearer realm=\"trackwatch\"");
+        return response;
     }
 
     QHttpServerResponse tracked(const QHttpServerRequest& request) {
@@ -338,12 +673,280 @@ private:
                                                                          : Http::Ok);
     }
 
+    // POST /api/emails/sync {"account", "since"?}: the mailbox's messages at the mail source
+    // (stored since `since`, else all) that ingestion has not seen yet are ingested the way
+    // the engine ingests (IngestionEngine, on the path enableBatchIngestion picks), oldest
+    // first. fetched = ingested + duplicates + skipped. A mailbox the source has no message of
+    // is an empty one (200, all zero).
+    QHttpServerResponse sync(const QHttpServerRequest& request) {
+        if (auto p = parameters(request, {}); !p) {
+            return error(p.error());
+        }
+        auto body = jsonObject(request.body(), {u"account"_s, u"since"_s});
+        if (!body) {
+            return error(body.error());
+        }
+        const QJsonValue accountValue = body->value(u"account"_s);
+        if (!accountValue.isString()) {
+            return error(Http::BadRequest,
+                         u"account: required, the mailbox's address as a string"_s);
+        }
+        const QString account = accountValue.toString().trimmed().toLower();
+        if (!isMailboxAddress(account)) {
+            return error(Http::BadRequest,
+                         u"account: '%1' is not a mailbox address"_s.arg(accountValue.toString()));
+        }
+        std::optional<QDateTime> since;
+        if (body->contains(u"since"_s)) {
+            const QJsonValue v = body->value(u"since"_s);
+            auto t = parseTime(u"since"_s, v.isString() ? v.toString() : QString());
+            if (!t) {
+                return error(t.error());
+            }
+            since = *t;
+        }
+
+        // The mailbox at the source.
+        QString sql = u"SELECT resource_id, raw FROM mail_source_messages WHERE account = ?"_s;
+        QVariantList values{account};
+        if (since) {
+            sql += u" AND stored_at >= ?"_s;
+            values << TrackedEmailRepository::timeValue(*since);
+        }
+        sql += u" ORDER BY stored_at, resource_id"_s;
+        auto rows = m_db->exec(sql, values);
+        if (!rows) {
+            return error(rows.error());
+        }
+        qint64 fetched = 0;
+        QList<Delivery> deliveries;
+        QStringList skipped;
+        while (rows->next()) {
+            ++fetched;
+            auto message = MailParser::parse(rows->value(1).toByteArray());
+            if (!message) {
+                skipped << u"%1: %2"_s.arg(rows->value(0).toString(), message.error().message);
+                continue;
+            }
+            deliveries.append(Delivery{account, std::move(message).value()});
+        }
+        // What ingestion has seen already is not read again.
+        auto seen = alreadyIngested(account, deliveries);
+        if (!seen) {
+            return error(seen.error());
+        }
+        QList<Delivery> fresh;
+        for (const Delivery& d : deliveries) {
+            if (!seen->contains(d.message.messageId)) {
+                fresh.append(d);
+            }
+        }
+        std::stable_sort(fresh.begin(), fresh.end(), [](const Delivery& a, const Delivery& b) {
+            const qint64 ta = a.message.sentAt.isValid() ? a.message.sentAt.toMSecsSinceEpoch()
+                                                         : std::numeric_limits<qint64>::max();
+            const qint64 tb = b.message.sentAt.isValid() ? b.message.sentAt.toMSecsSinceEpoch()
+                                                         : std::numeric_limits<qint64>::max();
+            return ta < tb;
+        });
+        auto batch = m_control->flag(Flag::EnableBatchIngestion);
+        if (!batch) {
+            return error(batch.error());
+        }
+        IngestionStats partial;
+        auto stats = m_ingestion->ingestOnPath(batch->enabled, fresh, &partial);
+        const IngestionStats& done = stats ? *stats : partial;
+        if (done.read > done.duplicates) {
+            if (m_queries.cache) {
+                m_queries.cache->invalidateAccount(account);
+            }
+            if (const Status s = m_invalidations->publish({account}); !s) {
+                logging::get("core.api")
+                    ->warn("cannot publish cache invalidations: {}", s.error().message);
+            }
+        }
+        if (!stats) {
+            return error(Http::ServiceUnavailable,
+                         u"sync of %1 failed after %2 new messages were ingested: %3"_s.arg(account)
+                             .arg(done.read - done.duplicates)
+                             .arg(stats.error().message));
+        }
+        QJsonArray reasons;
+        for (const QString& r : skipped.mid(0, 20)) {
+            reasons.append(r);
+        }
+        return QHttpServerResponse(
+            QJsonObject{{u"account"_s, account},
+                        {u"since"_s, since ? timeJson(*since) : QJsonValue()},
+                        {u"fetched"_s, fetched},
+                        {u"ingested"_s, done.read - done.duplicates},
+                        {u"duplicates"_s, static_cast<qint64>(seen->size()) + done.duplicates},
+                        {u"skipped"_s, static_cast<qint64>(skipped.size())},
+                        {u"stored"_s, done.stored},
+                        {u"replies"_s, done.replies()},
+                        {u"bounces"_s, done.bounces()},
+                        {u"autoReplies"_s, done.autoReplies},
+                        {u"waiting"_s, done.repliesPending + done.bouncesPending},
+                        {u"unmatched"_s, done.repliesUnmatched},
+                        {u"path"_s, batch->enabled ? u"batch"_s : u"legacy"_s},
+                        {u"skippedReasons"_s, reasons}});
+    }
+
+    // The message ids among `deliveries` that ingestion has seen: tracked sent mail and
+    // recorded inbound mail of the account.
+    Result<QSet<QString>> alreadyIngested(const QString& account,
+                                          const QList<Delivery>& deliveries) {
+        QSet<QString> seen;
+        if (deliveries.isEmpty()) {
+            return seen;
+        }
+        auto id = m_ingestion->repository().findAccount(account);
+        if (!id) {
+            return id.error();
+        }
+        if (!id->has_value()) {
+            return seen;
+        }
+        constexpr qsizetype kIdsPerStatement = 400;
+        for (qsizetype start = 0; start < deliveries.size(); start += kIdsPerStatement) {
+            const qsizetype end = std::min(deliveries.size(), start + kIdsPerStatement);
+            QString in;
+            QVariantList ids;
+            for (qsizetype i = start; i < end; ++i) {
+                in += i > start ? u", ?"_s : u"?"_s;
+                ids << deliveries[i].message.messageId;
+            }
+            QVariantList values{**id};
+            values << ids << **id << ids;
+            auto q = m_db->exec(u"SELECT internet_message_id FROM tracked_emails WHERE "
+                                u"email_account_id = ? AND internet_message_id IN (%1) UNION ALL "
+                                u"SELECT message_id FROM inbound_messages WHERE "
+                                u"email_account_id = ? AND message_id IN (%1)"_s.arg(in),
+                                values);
+            if (!q) {
+                return q.error();
+            }
+            while (q->next()) {
+                seen.insert(q->value(0).toString());
+            }
+        }
+        return seen;
+    }
+
+    // POST /api/webhooks/mail, Microsoft Graph's change-notification contract: the validation
+    // handshake, then notifications checked against the clientState and stored as webhook jobs
+    // (the shape the simulator's --via-webhooks announces: mailbox, resource id, change type)
+    // in one transaction. The engine's webhook processors fetch and ingest them later.
+    QHttpServerResponse mailNotifications(const QHttpServerRequest& request) {
+        QStringList others;
+        const std::optional<QString> validation =
+            formParameter(request, u"validationToken", &others);
+        if (!others.isEmpty()) {
+            return error(
+                Http::BadRequest,
+                u"unknown parameter '%1' (parameters: validationToken)"_s.arg(others.first()));
+        }
+        if (validation) {
+            if (validation->isEmpty()) {
+                return error(Http::BadRequest, u"validationToken: empty"_s);
+            }
+            QHttpServerResponse response(QByteArray("text/plain"), validation->toUtf8());
+            response.setHeader("X-Content-Type-Options", "nosniff");
+            return response;
+        }
+        auto body = jsonObject(request.body(), {u"value"_s, u"validationTokens"_s});
+        if (!body) {
+            return error(body.error());
+        }
+        const QJsonValue value = body->value(u"value"_s);
+        if (!value.isArray() || value.toArray().isEmpty()) {
+            return error(Http::BadRequest,
+                         u"value: required, a non-empty array of notifications"_s);
+        }
+        const QJsonArray items = value.toArray();
+        // The secret first: a notification without it says nothing else worth an answer.
+        for (const QJsonValue& item : items) {
+            const QJsonValue state = item.toObject().value(u"clientState"_s);
+            if (!state.isString() ||
+                !sameSecret(state.toString().toUtf8(), m_config.clientState.toUtf8())) {
+                return error(Http::Forbidden, u"clientState does not match the subscription's"_s);
+            }
+        }
+        QList<WebhookNotification> notifications;
+        qint64 ignored = 0;
+        for (qsizetype i = 0; i < items.size(); ++i) {
+            const QJsonObject item = items[i].toObject();
+            const auto bad = [i](const QString& what) {
+                return error(Http::BadRequest, u"value[%1]: %2"_s.arg(i).arg(what));
+            };
+            if (item.contains(u"lifecycleEvent"_s)) {
+                ++ignored; // subscription lifecycle, not mail
+                continue;
+            }
+            const QString changeType = item.value(u"changeType"_s).toString();
+            if (changeType != u"created" && changeType != u"updated" && changeType != u"deleted") {
+                return bad(u"changeType: one of created, updated, deleted"_s);
+            }
+            const QString resource = item.value(u"resource"_s).toString();
+            const QString account = resourceMailbox(resource);
+            if (!isMailboxAddress(account)) {
+                return bad(u"resource: '%1' does not name a mailbox address "
+                           u"(Users/{address}/Messages/{id})"_s.arg(resource));
+            }
+            const QJsonValue data = item.value(u"resourceData"_s);
+            if (!data.isUndefined() && !data.isObject()) {
+                return bad(u"resourceData: an object"_s);
+            }
+            QString resourceId = data.toObject().value(u"id"_s).toString();
+            if (resourceId.isEmpty()) {
+                resourceId = resourceMessage(resource);
+            }
+            if (resourceId.isEmpty() || resourceId.size() > 1024) {
+                return bad(u"resourceData.id: the message's id is missing"_s);
+            }
+            if (changeType == u"deleted") {
+                ++ignored; // nothing to ingest; tracking keeps what it saw
+                continue;
+            }
+            WebhookNotification n;
+            n.account = account;
+            n.resourceId = resourceId;
+            n.changeType = changeType;
+            n.notificationId = item.value(u"id"_s).toString().left(256);
+            n.subscriptionId = item.value(u"subscriptionId"_s).toString().left(256);
+            notifications.append(n);
+        }
+        qint64 created = 0;
+        if (!notifications.isEmpty()) {
+            const Status s = m_db->transaction([&]() -> Status {
+                auto r = m_queue->enqueueMany(notifications);
+                if (!r) {
+                    return r.error();
+                }
+                created = *r;
+                return {};
+            });
+            if (!s) {
+                return error(Http::ServiceUnavailable,
+                             u"cannot store the notifications: "_s + s.error().message);
+            }
+        }
+        return QHttpServerResponse(
+            QJsonObject{{u"accepted"_s, static_cast<qint64>(notifications.size())},
+                        {u"created"_s, created},
+                        {u"ignored"_s, ignored}},
+            Http::Accepted);
+    }
+
     ApiConfig m_config;
     ConnectionSpec m_connection;
     EngineQueryContext m_queries;
     std::unique_ptr<Database> m_db;
     std::unique_ptr<EmailQueryService> m_service;
     std::unique_ptr<QHttpServer> m_server;
+    std::unique_ptr<IngestionEngine> m_ingestion;
+    std::unique_ptr<ControlPlane> m_control;
+    std::unique_ptr<WebhookQueue> m_queue;
+    std::unique_ptr<CacheInvalidationChannel> m_invalidations;
     std::mutex m_snapshotMutex;
     std::optional<EngineSnapshot> m_snapshot;
 };
@@ -380,6 +983,125 @@ Result<quint16> ApiServer::start() {
     QMetaObject::invokeMethod(
         m_worker, [&] { port = m_worker->initialize(); }, Qt::BlockingQueuedConnection);
     return port;
+}
+
+QString ApiServer::defaultTokenPath() {
+    return QDir(EngineCommandLine::dataDirectory()).filePath(u"api-token"_s);
+}
+
+QString ApiServer::defaultClientStatePath() {
+    return QDir(EngineCommandLine::dataDirectory()).filePath(u"api-client-state"_s);
+}
+
+Result<QString> ApiServer::readSecretFile(const QString& path) {
+    QFile file(path);
+    if (!file.exists()) {
+        return Error{ErrorCode::NotFound, u"%1 does not exist"_s.arg(path)};
+    }
+    if (!file.open(QIODevice::ReadOnly)) {
+        return Error{ErrorCode::Unavailable, u"cannot read %1: %2"_s.arg(path, file.errorString())};
+    }
+    const QString secret = QString::fromUtf8(file.readLine(4096)).trimmed();
+    if (secret.isEmpty()) {
+        return Error{ErrorCode::ParseError, u"%1 is empty"_s.arg(path)};
+    }
+    return secret;
+}
+
+Result<QString> ApiServer::readOrCreateSecretFile(const QString& path) {
+    if (auto existing = readSecretFile(path);
+        existing || existing.error().code != ErrorCode::NotFound) {
+        return existing;
+    }
+    const QFileInfo info(path);
+    if (!QDir().mkpath(info.absolutePath())) {
+        return Error{ErrorCode::Unavailable, u"cannot create %1"_s.arg(info.absolutePath())};
+    }
+    // Written whole to a private temporary file, then linked to its name: link() fails when the
+    // name exists, so of several processes starting at once one wins and the others read its
+    // secret.
+    const QString secret = detail::randomSecret();
+    const QByteArray target = QFile::encodeName(info.absoluteFilePath());
+    const QByteArray temporary = target + ".tmp-" +
+                                 QByteArray::number(QCoreApplication::applicationPid()) + '-' +
+                                 QByteArray::number(QRandomGenerator::system()->generate());
+    const int fd = ::open(temporary.constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        return Error{ErrorCode::Unavailable,
+                     u"cannot create %1: %2"_s.arg(QFile::decodeName(temporary),
+                                                   QString::fromLocal8Bit(std::strerror(errno)))};
+    }
+    const QByteArray line = secret.toLatin1() + '\n';
+    const bool written = ::write(fd, line.constData(), static_cast<size_t>(line.size())) ==
+                             static_cast<ssize_t>(line.size()) &&
+                         ::fsync(fd) == 0;
+    ::close(fd);
+    const int linked = written ? ::link(temporary.constData(), target.constData()) : -1;
+    const int linkError = errno;
+    ::unlink(temporary.constData());
+    if (!written) {
+        return Error{ErrorCode::Unavailable, u"cannot write %1"_s.arg(path)};
+    }
+    if (linked != 0) {
+        if (linkError == EEXIST) {
+            return readSecretFile(path); // another process made it first
+        }
+        return Error{
+            ErrorCode::Unavailable,
+            u"cannot create %1: %2"_s.arg(path, QString::fromLocal8Bit(std::strerror(linkError)))};
+    }
+    return secret;
+}
+
+Result<QString> ApiServer::configure(ApiConfig& config, const QJsonObject& settings,
+                                     const QProcessEnvironment& env, const QString& tokenPath,
+                                     const QString& clientStatePath) {
+    const QJsonValue section = settings.value(u"api"_s);
+    if (!section.isUndefined() && !section.isObject()) {
+        return Error{ErrorCode::InvalidArgument, u"api: an object"_s};
+    }
+    const QJsonObject api = section.toObject();
+    if (api.contains(u"maxBodyBytes"_s)) {
+        const double v = api.value(u"maxBodyBytes"_s).toDouble(-1);
+        if (v < 1 || v > double(1 << 30) || v != std::floor(v)) {
+            return Error{ErrorCode::InvalidArgument,
+                         u"api.maxBodyBytes: a whole number of bytes from 1 to 1073741824"_s};
+        }
+        config.maxBodyBytes = static_cast<qint64>(v);
+    }
+    QStringList sources;
+    const struct {
+        QString key;
+        const char* variable;
+        const QString& path;
+        QString* out;
+        QString what;
+    } secrets[] = {{u"token"_s, "TRACKWATCH_API_TOKEN", tokenPath, &config.token, u"token"_s},
+                   {u"clientState"_s, "TRACKWATCH_CLIENT_STATE", clientStatePath,
+                    &config.clientState, u"webhook clientState"_s}};
+    for (const auto& s : secrets) {
+        auto configured = detail::configuredSecret(api, s.key);
+        if (!configured) {
+            return configured.error();
+        }
+        const QString fromEnv = env.value(QString::fromLatin1(s.variable)).trimmed();
+        if (!configured->isEmpty()) {
+            *s.out = *configured;
+            sources << u"%1 from the configuration (api.%2)"_s.arg(s.what, s.key);
+        } else if (!fromEnv.isEmpty()) {
+            *s.out = fromEnv;
+            sources << u"%1 from %2"_s.arg(s.what, QString::fromLatin1(s.variable));
+        } else {
+            auto stored = readOrCreateSecretFile(s.path);
+            if (!stored) {
+                return Error{stored.error().code,
+                             u"api.%1: "_s.arg(s.key) + stored.error().message};
+            }
+            *s.out = *stored;
+            sources << u"%1 in %2"_s.arg(s.what, s.path);
+        }
+    }
+    return sources.join(u"; "_s);
 }
 
 void ApiServer::setSnapshot(const EngineSnapshot& snapshot) {

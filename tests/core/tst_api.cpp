@@ -1,16 +1,23 @@
 // SPDX-License-Identifier: MIT
 // The HTTP API over real HTTP on loopback, against a real database: paging, analytics, health,
-// and a JSON 4xx for every kind of bad request.
+// a JSON 4xx for every kind of bad request, the bearer token, the body limit, mailbox sync and
+// the Graph-style change-notification receiver.
 #include "api/api_server.h"
 #include "cache/query_cache.h"
 #include "control/optimization_guard.h"
 #include "metrics/metrics_registry.h"
 #include "tracking/ingestion_engine.h"
 #include "tracking/traffic_simulator.h"
+#include "webhooks/mail_source.h"
+#include "webhooks/webhook_processor.h"
+#include "webhooks/webhook_queue.h"
 
 #include "../support/test_databases.h"
 
+#include <QElapsedTimer>
 #include <QEventLoop>
+#include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -19,6 +26,7 @@
 #include <QProcess>
 #include <QSet>
 #include <QStandardPaths>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
 #include <QUrlQuery>
@@ -34,7 +42,75 @@ struct Reply {
     QJsonObject json;
     QByteArray contentType;
     QByteArray body;
+    QByteArray header(const QByteArray& name) const { return headers.value(name.toLower()); }
+    QHash<QByteArray, QByteArray> headers; // names lower-cased
 };
+
+using Headers = QList<QPair<QByteArray, QByteArray>>;
+
+const QString kToken = u"test-token-0123456789abcdef"_s;
+const QString kClientState = u"client-state-0123456789"_s;
+const QString kAccount = u"owner@company.example"_s;
+const QDateTime kT0 = QDateTime(QDate(2026, 11, 29), QTime(8, 0), Qt::UTC);
+
+Headers bearer(const QString& token = kToken) {
+    return {{"Authorization", "Bearer " + token.toUtf8()}};
+}
+
+QByteArray json(const QJsonObject& o) {
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
+
+MailMessage sentMail(const QString& id, const QString& from, int minute) {
+    MailMessage m;
+    m.messageId = id;
+    m.sender = from;
+    m.recipients = {u"customer@client.example"_s};
+    m.subject = u"Proposal "_s + id;
+    m.sentAt = kT0.addSecs(minute * 60);
+    return m;
+}
+
+MailMessage replyTo(const QString& id, const QString& parent, int minute) {
+    MailMessage m;
+    m.messageId = id;
+    m.sender = u"customer@client.example"_s;
+    m.recipients = {kAccount};
+    m.subject = u"Re: Proposal"_s;
+    m.sentAt = kT0.addSecs(minute * 60);
+    m.inReplyTo = {parent};
+    m.references = {parent};
+    return m;
+}
+
+// One Graph change notification for a message of `account`.
+QJsonObject notification(const QString& account, const QString& resourceId,
+                         const QString& clientState, const QString& id = {}) {
+    QJsonObject n{{u"subscriptionId"_s, u"sub-1"_s},
+                  {u"clientState"_s, clientState},
+                  {u"changeType"_s, u"created"_s},
+                  {u"resource"_s, u"Users/%1/Messages/%2"_s.arg(account, resourceId)},
+                  {u"subscriptionExpirationDateTime"_s, u"2026-12-01T00:00:00Z"_s},
+                  {u"tenantId"_s, u"tenant"_s},
+                  {u"resourceData"_s, QJsonObject{{u"@odata.type"_s, u"#Microsoft.Graph.Message"_s},
+                                                  {u"id"_s, resourceId}}}};
+    if (!id.isEmpty()) {
+        n.insert(u"id"_s, id);
+    }
+    return n;
+}
+
+ApiConfig writableConfig(std::shared_ptr<const Clock> clock = {}) {
+    ApiConfig c;
+    c.token = kToken;
+    c.clientState = kClientState;
+    c.clock = std::move(clock);
+    return c;
+}
+
+EngineQueryContext plainContext(std::shared_ptr<MetricsRegistry> metrics = {}) {
+    return {std::make_shared<QueryCache>(), nullptr, nullptr, nullptr, std::move(metrics)};
+}
 
 } // namespace
 
@@ -44,11 +120,27 @@ private:
     QNetworkAccessManager m_http;
 
     Reply call(const QByteArray& verb, quint16 port, const QString& path,
-               const QUrlQuery& query = {}, const QByteArray& body = {}) {
+               const QUrlQuery& query = {}, const QByteArray& body = {},
+               const Headers& headers = {}) {
         QUrl url(u"http://127.0.0.1:%1%2"_s.arg(port).arg(path));
         url.setQuery(query);
+        return send(verb, url, body, headers);
+    }
+
+    // A query string exactly as given (already encoded).
+    Reply callRaw(const QByteArray& verb, quint16 port, const QString& pathAndQuery,
+                  const QByteArray& body = {}, const Headers& headers = {}) {
+        return send(verb, QUrl(u"http://127.0.0.1:%1%2"_s.arg(port).arg(pathAndQuery)), body,
+                    headers);
+    }
+
+    Reply send(const QByteArray& verb, const QUrl& url, const QByteArray& body,
+               const Headers& headers) {
         QNetworkRequest request(url);
         request.setHeader(QNetworkRequest::ContentTypeHeader, u"application/json"_s);
+        for (const auto& [name, value] : headers) {
+            request.setRawHeader(name, value);
+        }
         QNetworkReply* reply = m_http.sendCustomRequest(request, verb, body);
         QEventLoop loop;
         connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
@@ -59,6 +151,9 @@ private:
         r.contentType = reply->header(QNetworkRequest::ContentTypeHeader).toByteArray();
         r.body = reply->readAll();
         r.json = QJsonDocument::fromJson(r.body).object();
+        for (const auto& [name, value] : reply->rawHeaderPairs()) {
+            r.headers.insert(name.toLower(), value);
+        }
         reply->deleteLater();
         return r;
     }
@@ -290,6 +385,430 @@ private slots:
             QCOMPARE(r.json.value(u"breakers"_s).toArray().first().toObject().value(u"state"_s),
                      QJsonValue(u"forced_open"_s));
         }
+    }
+
+    // Routes that change anything need "Authorization: Bearer <token>": 401 JSON without it,
+    // with another token or another scheme; a server without a token refuses every change.
+    void changesNeedTheBearerToken() {
+        TW_TEST_DATABASE(tdb, Dialect::Sqlite);
+        QVERIFY(tdb.openMigrated());
+        auto metrics = std::make_shared<MetricsRegistry>();
+        ApiServer api(writableConfig(), tdb.spec(), plainContext(metrics));
+        auto port = api.start();
+        QVERIFY(port);
+        const QByteArray body = json({{u"account"_s, kAccount}});
+        const QList<std::pair<const char*, Headers>> refused = {
+            {"no header", {}},
+            {"wrong token", bearer(u"test-token-0123456789abcdeX"_s)},
+            {"empty token", {{"Authorization", "Bearer "}}},
+            {"prefix of the token", bearer(kToken.left(10))},
+            {"basic scheme", {{"Authorization", "Basic " + kToken.toUtf8().toBase64()}}},
+        };
+        for (const auto& [what, headers] : refused) {
+            const Reply r = call("POST", *port, u"/api/emails/sync"_s, {}, body, headers);
+            QVERIFY2(r.status == 401, what);
+            QCOMPARE(r.json.value(u"error"_s).toObject().value(u"status"_s).toInt(), 401);
+            QVERIFY(r.header("WWW-Authenticate").startsWith("Bearer"));
+        }
+        // The right token passes (an empty mailbox: nothing to ingest).
+        const Reply right = call("POST", *port, u"/api/emails/sync"_s, {}, body, bearer());
+        QCOMPARE(right.status, 200);
+        QCOMPARE(right.json.value(u"account"_s).toString(), kAccount);
+        QCOMPARE(right.json.value(u"fetched"_s).toInt(-1), 0);
+        // Reading needs no token.
+        QCOMPARE(call("GET", *port, u"/api/emails/tracked"_s, QUrlQuery{{u"account"_s, kAccount}})
+                     .status,
+                 200);
+        // The refusals are counted like every other answer.
+        const QByteArray text = call("GET", *port, u"/metrics"_s).body;
+        QVERIFY2(text.contains("trackwatch_api_requests_total{route=\"/api/emails/sync\","
+                               "status=\"401\"} 5"),
+                 text.constData());
+
+        ApiConfig noToken = writableConfig();
+        noToken.token.clear();
+        ApiServer closed(noToken, tdb.spec(), plainContext());
+        auto closedPort = closed.start();
+        QVERIFY(closedPort);
+        QCOMPARE(call("POST", *closedPort, u"/api/emails/sync"_s, {}, body, bearer()).status, 401);
+        QCOMPARE(call("POST", *closedPort, u"/api/emails/sync"_s, {}, body,
+                      {{"Authorization", "Bearer "}})
+                     .status,
+                 401);
+    }
+
+    // Bodies over the limit get 413 JSON on every route, refused from the request's head
+    // before the body is held in memory; a body at the limit is read.
+    void oversizedBodiesAreRefused() {
+        TW_TEST_DATABASE(tdb, Dialect::Sqlite);
+        QVERIFY(tdb.openMigrated());
+        ApiConfig config = writableConfig();
+        config.maxBodyBytes = 1024;
+        auto metrics = std::make_shared<MetricsRegistry>();
+        ApiServer api(config, tdb.spec(), plainContext(metrics));
+        auto port = api.start();
+        QVERIFY(port);
+        QByteArray atLimit = json({{u"account"_s, kAccount}});
+        atLimit.append(QByteArray(1024 - atLimit.size(), ' '));
+        QCOMPARE(atLimit.size(), 1024);
+        QCOMPARE(call("POST", *port, u"/api/emails/sync"_s, {}, atLimit, bearer()).status, 200);
+        const QByteArray over = atLimit + ' ';
+        for (const QString& path : {u"/api/emails/sync"_s, u"/api/webhooks/mail"_s}) {
+            const Reply r = call("POST", *port, path, {}, over, bearer());
+            QCOMPARE(r.status, 413);
+            QVERIFY(r.contentType.startsWith("application/json"));
+            QCOMPARE(r.json.value(u"error"_s).toObject().value(u"status"_s).toInt(), 413);
+            QVERIFY(r.json.value(u"error"_s)
+                        .toObject()
+                        .value(u"message"_s)
+                        .toString()
+                        .contains(u"1024"_s));
+        }
+        // A much larger body: refused the same way, and the server goes on answering.
+        const Reply big =
+            call("POST", *port, u"/api/webhooks/mail"_s, {}, QByteArray(8 << 20, 'x'));
+        QCOMPARE(big.status, 413);
+        QCOMPARE(call("GET", *port, u"/api/emails/tracked"_s, QUrlQuery{{u"account"_s, kAccount}})
+                     .status,
+                 200);
+        const QByteArray text = call("GET", *port, u"/metrics"_s).body;
+        QVERIFY2(text.contains("trackwatch_api_requests_total{route=\"(before routing)\","
+                               "status=\"413\"} 3"),
+                 text.constData());
+        // Many requests on one connection add up to more than the limit: each is judged alone.
+        for (int i = 0; i < 80; ++i) { // 80 KiB: over 1 KiB and a head
+            QCOMPARE(call("POST", *port, u"/api/emails/sync"_s, {}, atLimit, bearer()).status, 200);
+        }
+    }
+
+    void badBodiesGetAJsonError_data() {
+        QTest::addColumn<QString>("path");
+        QTest::addColumn<QString>("query");
+        QTest::addColumn<QByteArray>("body");
+        QTest::addColumn<QString>("mentions");
+        const QString sync = u"/api/emails/sync"_s;
+        const QString mail = u"/api/webhooks/mail"_s;
+        QTest::newRow("sync: empty") << sync << QString() << QByteArray() << u"empty"_s;
+        QTest::newRow("sync: malformed")
+            << sync << QString() << QByteArray("{\"account\": ") << u"malformed"_s;
+        QTest::newRow("sync: not an object")
+            << sync << QString() << QByteArray("[1, 2]") << u"object"_s;
+        QTest::newRow("sync: unknown field")
+            << sync << QString() << QByteArray("{\"account\": \"a@b.example\", \"full\": true}")
+            << u"full"_s;
+        QTest::newRow("sync: no account") << sync << QString() << QByteArray("{}") << u"account"_s;
+        QTest::newRow("sync: account not a string")
+            << sync << QString() << QByteArray("{\"account\": 7}") << u"account"_s;
+        QTest::newRow("sync: account not an address")
+            << sync << QString() << QByteArray("{\"account\": \"owner at company\"}")
+            << u"account"_s;
+        QTest::newRow("sync: bad since")
+            << sync << QString()
+            << QByteArray("{\"account\": \"a@b.example\", \"since\": \"yesterday\"}") << u"since"_s;
+        QTest::newRow("sync: unknown parameter")
+            << sync << u"force=1"_s << QByteArray("{\"account\": \"a@b.example\"}") << u"force"_s;
+        QTest::newRow("mail: malformed")
+            << mail << QString() << QByteArray("{\"value\": [") << u"malformed"_s;
+        QTest::newRow("mail: unknown field")
+            << mail << QString() << QByteArray("{\"value\": [], \"extra\": 1}") << u"extra"_s;
+        QTest::newRow("mail: no value") << mail << QString() << QByteArray("{}") << u"value"_s;
+        QTest::newRow("mail: deep nesting")
+            << mail << QString() << QByteArray(5000, '[') << u"malformed"_s;
+        QTest::newRow("mail: unknown parameter")
+            << mail << u"token=x"_s << QByteArray("{\"value\": []}") << u"token"_s;
+        QTest::newRow("mail: empty validationToken")
+            << mail << u"validationToken="_s << QByteArray() << u"validationToken"_s;
+    }
+    void badBodiesGetAJsonError() {
+        QFETCH(QString, path);
+        QFETCH(QString, query);
+        QFETCH(QByteArray, body);
+        QFETCH(QString, mentions);
+        TW_TEST_DATABASE(tdb, Dialect::Sqlite);
+        QVERIFY(tdb.openMigrated());
+        ApiServer api(writableConfig(), tdb.spec(), plainContext());
+        auto port = api.start();
+        QVERIFY(port);
+        const Reply r = call("POST", *port, path, QUrlQuery(query), body, bearer());
+        QCOMPARE(r.status, 400);
+        QVERIFY(r.contentType.startsWith("application/json"));
+        const QJsonObject e = r.json.value(u"error"_s).toObject();
+        QCOMPARE(e.value(u"status"_s).toInt(), 400);
+        QVERIFY2(e.value(u"message"_s).toString().contains(mentions),
+                 qPrintable(e.value(u"message"_s).toString()));
+        QCOMPARE(call("GET", *port, path).status, 405);
+    }
+
+    // Sync ingests exactly the mailbox's messages at the source that ingestion has not seen;
+    // a second sync ingests none.
+    void syncIngestsTheUntrackedMessages_data() { test::addDialectRows(); }
+    void syncIngestsTheUntrackedMessages() {
+        QFETCH(Dialect, dialect);
+        TW_TEST_DATABASE(tdb, dialect);
+        auto db = tdb.openMigrated();
+        QVERIFY(db);
+        auto clock = std::make_shared<ManualClock>(kT0.addSecs(3600));
+        MailSource source(*db, *clock);
+        const QString other = u"other@company.example"_s;
+        const QList<Delivery> mailbox = {
+            {kAccount, sentMail(u"s1@company.example"_s, kAccount, 1)},
+            {kAccount, sentMail(u"s2@company.example"_s, kAccount, 2)},
+            {kAccount, sentMail(u"s3@company.example"_s, kAccount, 3)},
+            {kAccount, replyTo(u"r2@client.example"_s, u"s2@company.example"_s, 30)},
+            {other, sentMail(u"o1@company.example"_s, other, 4)},
+        };
+        // The reply is stored first: sync must still match it (oldest first).
+        QVERIFY(source.storeDelivery(mailbox[3]).ok());
+        for (const Delivery& d : mailbox) {
+            QVERIFY(source.storeDelivery(d).ok());
+        }
+        QVERIFY(source.store({kAccount, u"broken"_s, "not a message", SourceKind::Inbound}).ok());
+        // The engine already ingested s1.
+        IngestionEngine engine(*db, *clock);
+        QCOMPARE(engine.ingest({mailbox[0]})->stored, 1);
+
+        ApiServer api(writableConfig(clock), tdb.spec(), plainContext());
+        auto port = api.start();
+        QVERIFY(port);
+        const Reply first = call("POST", *port, u"/api/emails/sync"_s, {},
+                                 json({{u"account"_s, u"Owner@Company.example"_s}}), bearer());
+        QCOMPARE(first.status, 200);
+        QCOMPARE(first.json.value(u"account"_s).toString(), kAccount);
+        QCOMPARE(first.json.value(u"fetched"_s).toInt(), 5);
+        QCOMPARE(first.json.value(u"ingested"_s).toInt(), 3); // s2, s3, r2
+        QCOMPARE(first.json.value(u"stored"_s).toInt(), 2);
+        QCOMPARE(first.json.value(u"replies"_s).toInt(), 1);
+        QCOMPARE(first.json.value(u"duplicates"_s).toInt(), 1); // s1
+        QCOMPARE(first.json.value(u"skipped"_s).toInt(), 1);    // "broken"
+        QVERIFY(first.json.value(u"skippedReasons"_s)
+                    .toArray()
+                    .first()
+                    .toString()
+                    .startsWith(u"broken: "_s));
+        QCOMPARE(test::trackedState(*db),
+                 QStringList({u"owner@company.example|s1@company.example|active|0||"_s,
+                              u"owner@company.example|s2@company.example|replied|1|"
+                              u"r2@client.example|in_reply_to"_s,
+                              u"owner@company.example|s3@company.example|active|0||"_s}));
+
+        const Reply second = call("POST", *port, u"/api/emails/sync"_s, {},
+                                  json({{u"account"_s, kAccount}}), bearer());
+        QCOMPARE(second.status, 200);
+        QCOMPARE(second.json.value(u"ingested"_s).toInt(), 0);
+        QCOMPARE(second.json.value(u"duplicates"_s).toInt(), 4);
+        QCOMPARE(test::trackedState(*db).size(), 3);
+
+        // "since" narrows the mailbox to what was stored from then on.
+        clock->advanceSecs(600);
+        QVERIFY(
+            source.storeDelivery({kAccount, sentMail(u"s4@company.example"_s, kAccount, 50)}).ok());
+        const Reply since = call("POST", *port, u"/api/emails/sync"_s, {},
+                                 json({{u"account"_s, kAccount},
+                                       {u"since"_s, clock->now().toString(Qt::ISODateWithMs)}}),
+                                 bearer());
+        QCOMPARE(since.status, 200);
+        QCOMPARE(since.json.value(u"fetched"_s).toInt(), 1);
+        QCOMPARE(since.json.value(u"ingested"_s).toInt(), 1);
+        QCOMPARE(test::scalar(*db, u"SELECT count(*) FROM tracked_emails"_s), 4);
+
+        // Another mailbox is synced on its own; one the source has nothing of is empty.
+        const Reply otherSync =
+            call("POST", *port, u"/api/emails/sync"_s, {}, json({{u"account"_s, other}}), bearer());
+        QCOMPARE(otherSync.json.value(u"stored"_s).toInt(), 1);
+        const Reply empty = call("POST", *port, u"/api/emails/sync"_s, {},
+                                 json({{u"account"_s, u"nobody@company.example"_s}}), bearer());
+        QCOMPARE(empty.status, 200);
+        QCOMPARE(empty.json.value(u"fetched"_s).toInt(-1), 0);
+        QCOMPARE(empty.json.value(u"ingested"_s).toInt(-1), 0);
+        QCOMPARE(test::scalar(*db, u"SELECT count(*) FROM tracked_emails"_s), 5);
+    }
+
+    // Graph's validation handshake: the token, decoded, as text/plain.
+    void validationTokenIsEchoed() {
+        TW_TEST_DATABASE(tdb, Dialect::Sqlite);
+        QVERIFY(tdb.openMigrated());
+        ApiServer api(writableConfig(), tdb.spec(), plainContext());
+        auto port = api.start();
+        QVERIFY(port);
+        QElapsedTimer timer;
+        timer.start();
+        const Reply r = callRaw("POST", *port,
+                                u"/api/webhooks/mail?validationToken=Validation%3A+Testing%3A+"
+                                u"client+reachability+%26+100%25"_s);
+        QVERIFY(timer.elapsed() < 3000);
+        QCOMPARE(r.status, 200);
+        QVERIFY2(r.contentType.startsWith("text/plain"), r.contentType.constData());
+        QCOMPARE(r.body, QByteArray("Validation: Testing: client reachability & 100%"));
+    }
+
+    // A wrong or missing clientState anywhere in the batch: 403 and nothing stored.
+    void wrongClientStateIsRefused_data() { test::addDialectRows(); }
+    void wrongClientStateIsRefused() {
+        QFETCH(Dialect, dialect);
+        TW_TEST_DATABASE(tdb, dialect);
+        auto db = tdb.openMigrated();
+        QVERIFY(db);
+        ApiServer api(writableConfig(), tdb.spec(), plainContext());
+        auto port = api.start();
+        QVERIFY(port);
+        QJsonObject missing = notification(kAccount, u"m2"_s, kClientState);
+        missing.remove(u"clientState"_s);
+        const QList<QJsonArray> batches = {
+            {notification(kAccount, u"m1"_s, u"client-state-0123456788"_s)},
+            {notification(kAccount, u"m1"_s, kClientState),
+             notification(kAccount, u"m2"_s, kClientState.left(10))},
+            {notification(kAccount, u"m1"_s, kClientState), missing},
+        };
+        for (const QJsonArray& value : batches) {
+            const Reply r =
+                call("POST", *port, u"/api/webhooks/mail"_s, {}, json({{u"value"_s, value}}));
+            QCOMPARE(r.status, 403);
+            QCOMPARE(r.json.value(u"error"_s).toObject().value(u"status"_s).toInt(), 403);
+        }
+        QCOMPARE(test::scalar(*db, u"SELECT count(*) FROM webhook_jobs"_s), 0);
+
+        // A server without a configured clientState accepts none.
+        ApiConfig unset = writableConfig();
+        unset.clientState.clear();
+        ApiServer closed(unset, tdb.spec(), plainContext());
+        auto closedPort = closed.start();
+        QVERIFY(closedPort);
+        QJsonObject empty = notification(kAccount, u"m1"_s, QString());
+        QCOMPARE(call("POST", *closedPort, u"/api/webhooks/mail"_s, {},
+                      json({{u"value"_s, QJsonArray{empty}}}))
+                     .status,
+                 403);
+        QCOMPARE(test::scalar(*db, u"SELECT count(*) FROM webhook_jobs"_s), 0);
+    }
+
+    // Valid notifications become webhook jobs of the simulator's shape, answered 202 well
+    // within Graph's 3 seconds; the engine's processor then ingests them.
+    void notificationsBecomeJobs_data() { test::addDialectRows(); }
+    void notificationsBecomeJobs() {
+        QFETCH(Dialect, dialect);
+        TW_TEST_DATABASE(tdb, dialect);
+        auto db = tdb.openMigrated();
+        QVERIFY(db);
+        auto clock = std::make_shared<ManualClock>(kT0.addSecs(3600));
+        MailSource source(*db, *clock);
+        const Delivery sent{kAccount, sentMail(u"n1@company.example"_s, kAccount, 1)};
+        const Delivery reply{kAccount,
+                             replyTo(u"n2@client.example"_s, u"n1@company.example"_s, 20)};
+        QVERIFY(source.storeDelivery(sent, u"AAMk-1"_s).ok());
+        QVERIFY(source.storeDelivery(reply, u"AAMk-2"_s).ok());
+
+        ApiServer api(writableConfig(clock), tdb.spec(), plainContext());
+        auto port = api.start();
+        QVERIFY(port);
+        QJsonObject deleted = notification(kAccount, u"AAMk-0"_s, kClientState);
+        deleted.insert(u"changeType"_s, u"deleted"_s);
+        const QJsonArray value{
+            notification(u"OWNER@company.example"_s, u"AAMk-1"_s, kClientState, u"n-1"_s),
+            notification(kAccount, u"AAMk-2"_s, kClientState, u"n-2"_s), deleted};
+        QElapsedTimer timer;
+        timer.start();
+        const Reply r =
+            call("POST", *port, u"/api/webhooks/mail"_s, {}, json({{u"value"_s, value}}));
+        const qint64 elapsed = timer.elapsed();
+        QCOMPARE(r.status, 202);
+        QVERIFY2(elapsed < 1000, qPrintable(u"answered in %1 ms"_s.arg(elapsed)));
+        QCOMPARE(r.json.value(u"accepted"_s).toInt(), 2);
+        QCOMPARE(r.json.value(u"created"_s).toInt(), 2);
+        QCOMPARE(r.json.value(u"ignored"_s).toInt(), 1);
+        // Nothing was ingested on the request path.
+        QCOMPARE(test::scalar(*db, u"SELECT count(*) FROM tracked_emails"_s), 0);
+
+        WebhookQueue queue(*db, *clock);
+        auto job = queue.jobByNotification(u"n-1"_s);
+        QVERIFY(job && job->has_value());
+        const WebhookJob& j = **job;
+        QCOMPARE(j.notification.account, kAccount);
+        QCOMPARE(j.notification.resourceId, u"AAMk-1"_s);
+        QCOMPARE(j.notification.changeType, u"created"_s);
+        QCOMPARE(j.notification.priority, 0);
+        QCOMPARE(j.notification.subscriptionId, u"sub-1"_s);
+        QCOMPARE(j.state, JobState::Queued);
+        QCOMPARE(j.createdAt, clock->now());
+
+        // Graph delivers at least once: the same notification again adds no job.
+        const Reply again = call("POST", *port, u"/api/webhooks/mail"_s, {},
+                                 json({{u"value"_s, QJsonArray{value[0]}}}));
+        QCOMPARE(again.status, 202);
+        QCOMPARE(again.json.value(u"created"_s).toInt(), 0);
+        QCOMPARE(queue.counts()->queued, 2);
+
+        // A malformed notification in the batch: 400 and nothing stored.
+        QJsonObject noMailbox = notification(kAccount, u"AAMk-3"_s, kClientState, u"n-3"_s);
+        noMailbox.insert(u"resource"_s, u"Users/0b1c-guid/Messages/AAMk-3"_s);
+        QCOMPARE(call("POST", *port, u"/api/webhooks/mail"_s, {},
+                      json({{u"value"_s, QJsonArray{value[1], noMailbox}}}))
+                     .status,
+                 400);
+        QCOMPARE(queue.counts()->queued, 2);
+
+        // The engine's processor takes the jobs like the simulator's: the email is tracked
+        // and the reply matched.
+        WebhookProcessor processor(*db, *clock);
+        auto processed = processor.processAvailable();
+        QVERIFY(processed);
+        QCOMPARE(processed->done, 2);
+        QCOMPARE(test::trackedState(*db),
+                 QStringList{u"owner@company.example|n1@company.example|replied|1|"
+                             u"n2@client.example|in_reply_to"_s});
+    }
+
+    // Where the token, clientState and limit come from: the configuration, else the
+    // environment, else a file made once with mode 0600 and read back after.
+    void secretsComeFromConfigurationEnvironmentOrFile() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString tokenPath = dir.filePath(u"data/api-token"_s);
+        const QString statePath = dir.filePath(u"data/api-client-state"_s);
+        ApiConfig generated;
+        auto where =
+            ApiServer::configure(generated, {}, QProcessEnvironment(), tokenPath, statePath);
+        QVERIFY2(where, where ? "" : qPrintable(where.error().message));
+        QVERIFY(where->contains(tokenPath));
+        QCOMPARE(generated.token.size(), 43);
+        QCOMPARE(generated.clientState.size(), 43);
+        QVERIFY(generated.token != generated.clientState);
+        QCOMPARE(generated.maxBodyBytes, qint64(1) << 20);
+        QCOMPARE(QFileInfo(tokenPath).permissions() &
+                     ~(QFile::ReadOwner | QFile::WriteOwner | QFile::ReadUser | QFile::WriteUser),
+                 QFile::Permissions());
+        QCOMPARE(ApiServer::readSecretFile(tokenPath).value(), generated.token);
+        ApiConfig again;
+        QVERIFY(ApiServer::configure(again, {}, QProcessEnvironment(), tokenPath, statePath));
+        QCOMPARE(again.token, generated.token);
+        QCOMPARE(again.clientState, generated.clientState);
+
+        QProcessEnvironment env;
+        env.insert(u"TRACKWATCH_API_TOKEN"_s, u"from-the-environment-1"_s);
+        ApiConfig fromEnv;
+        where = ApiServer::configure(fromEnv, {}, env, tokenPath, statePath);
+        QVERIFY(where && where->contains(u"TRACKWATCH_API_TOKEN"_s));
+        QCOMPARE(fromEnv.token, u"from-the-environment-1"_s);
+        QCOMPARE(fromEnv.clientState, generated.clientState);
+
+        const QJsonObject settings{
+            {u"api"_s, QJsonObject{{u"token"_s, u"from-the-configuration"_s},
+                                   {u"clientState"_s, u"state-from-the-configuration"_s},
+                                   {u"maxBodyBytes"_s, 4096}}}};
+        ApiConfig fromFile;
+        QVERIFY(ApiServer::configure(fromFile, settings, env, tokenPath, statePath));
+        QCOMPARE(fromFile.token, u"from-the-configuration"_s);
+        QCOMPARE(fromFile.clientState, u"state-from-the-configuration"_s);
+        QCOMPARE(fromFile.maxBodyBytes, qint64(4096));
+
+        for (const QJsonObject& bad :
+             {QJsonObject{{u"token"_s, u"short"_s}}, QJsonObject{{u"token"_s, 12345}},
+              QJsonObject{{u"maxBodyBytes"_s, 0}}, QJsonObject{{u"maxBodyBytes"_s, u"1MB"_s}}}) {
+            ApiConfig refused;
+            auto r = ApiServer::configure(refused, {{u"api"_s, bad}}, env, tokenPath, statePath);
+            QVERIFY(!r);
+            QCOMPARE(r.error().code, ErrorCode::InvalidArgument);
+        }
+        QVERIFY(!ApiServer::readSecretFile(dir.filePath(u"missing"_s)));
     }
 };
 

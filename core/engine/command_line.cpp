@@ -3,6 +3,7 @@
 
 #include "common/config_file.h"
 #include "common/logging.h"
+#include "monitoring/alert_rules.h"
 
 #include <QDir>
 #include <QStandardPaths>
@@ -55,12 +56,23 @@ EngineCommandLine::EngineCommandLine(double defaultSimulateRate, int backfillSec
     , m_config(u"config"_s,
                u"Configuration file (JSON): alert thresholds, the API's bearer token "
                u"(env TRACKWATCH_CONFIG)."_s,
-               u"file"_s) {}
+               u"file"_s)
+    , m_autoRollback(u"auto-rollback"_s,
+                     u"When the HighErrorRate alert fires, run the emergency rollback (every "
+                     u"optimization flag off), audited as done by alert:HighErrorRate (also "
+                     u"alerts.autoRollback in --config; off by default)."_s)
+    , m_injectErrors(u"inject-errors"_s,
+                     u"Make PERCENT of ingestion batches and webhook rounds fail with an "
+                     u"injected error, counted as real failures (the optimized path falls back "
+                     u"to legacy, which does the work): drives the HighErrorRate alert for a "
+                     u"check. Default 0."_s,
+                     u"percent"_s, u"0"_s) {}
 
 void EngineCommandLine::addTo(QCommandLineParser& parser) const {
     parser.addOptions({m_db, m_logLevel, m_simulate, m_seed, m_accounts, m_batchSize,
                        m_trackingDays, m_breakerFailures, m_breakerRate, m_breakerWindow,
-                       m_breakerOpenSecs, m_viaWebhooks, m_webhookShadow, m_config});
+                       m_breakerOpenSecs, m_viaWebhooks, m_webhookShadow, m_config, m_autoRollback,
+                       m_injectErrors});
 }
 
 QString EngineCommandLine::dataDirectory() {
@@ -96,6 +108,19 @@ Result<EngineConfig> EngineCommandLine::read(const QCommandLineParser& parser) c
         return invalid(u"--config: "_s + settings.error().message);
     }
     config.settings = std::move(settings).value();
+    if (auto alerts = AlertConfig::fromSettings(config.settings); !alerts) {
+        return invalid(u"--config: "_s + alerts.error().message);
+    }
+    config.autoRollback = parser.isSet(m_autoRollback);
+    {
+        bool good = false;
+        const double percent = parser.value(m_injectErrors).toDouble(&good);
+        if (!good || !(percent >= 0 && percent <= 100)) {
+            return invalid(u"--inject-errors: '%1' is not a percentage from 0 to 100"_s.arg(
+                parser.value(m_injectErrors)));
+        }
+        config.injectErrorsPercent = percent;
+    }
 
     bool ok = true;
     config.simulateRate =

@@ -43,6 +43,8 @@ private:
     QCommandLineOption m_viaWebhooks;
     QCommandLineOption m_webhookShadow;
     QCommandLineOption m_config;
+    QCommandLineOption m_autoRollback;
+    QCommandLineOption m_injectErrors;
 };
 
 } // namespace trackwatch::core

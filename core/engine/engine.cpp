@@ -8,6 +8,9 @@
 #include "control/control_plane.h"
 #include "control/optimization_guard.h"
 #include "metrics/metrics_registry.h"
+#include "monitoring/alert_rules.h"
+#include "monitoring/metric_history.h"
+#include "monitoring/process_stats.h"
 #include "ratelimit/guarded_rate_limiter.h"
 #include "storage/database.h"
 #include "storage/migrator.h"
@@ -23,6 +26,7 @@
 #include <QTimer>
 
 #include <atomic>
+#include <cmath>
 #include <deque>
 
 namespace trackwatch::core {
@@ -37,6 +41,24 @@ const RateLimitPolicies kRatePolicies(RateLimitPolicy::microsoftGraphMailbox());
 constexpr int kPriorityJobsPerTick = 5000;
 constexpr int kLegacyJobsPerTick = 500;
 
+// The engine's metrics move with its clock, so windows and alerts follow an injected one.
+MetricsRegistry::TimeSource clockTime(std::shared_ptr<const Clock> clock) {
+    return [clock = std::move(clock)] { return clock->now().toMSecsSinceEpoch() * 1'000'000; };
+}
+
+QString labelOf(const MetricSnapshot& m, QStringView name) {
+    for (const auto& [key, value] : m.labels) {
+        if (key == name) {
+            return value;
+        }
+    }
+    return {};
+}
+
+double msOrNoData(const MetricWindowStats& w, qint64 MetricWindowStats::*field) {
+    return w.count > 0 ? static_cast<double>(w.*field) / 1e6 : kNoData;
+}
+
 // Lives on the engine thread and owns everything that touches the database.
 class EngineWorker : public QObject {
     Q_OBJECT
@@ -49,8 +71,10 @@ public:
         , m_analytics(this)
         , m_countsDue(this)
         , m_cache(std::make_shared<QueryCache>())
+        , m_metrics(std::make_shared<MetricsRegistry>(clockTime(m_clock)))
         , m_rateLimiter(std::make_shared<RateLimiter>(kRatePolicies)) {
         m_countsDue.setSingleShot(true);
+        setInjectErrors(m_config.injectErrorsPercent);
         // Each optimization with its flag and rollout (the seed's A/B wrapper around it).
         const std::tuple<QString, Flag, QString> specs[] = {
             {u"batchIngestion"_s, Flag::EnableBatchIngestion, u"batchProcessing"_s},
@@ -74,6 +98,14 @@ public:
             return;
         }
         m_db = std::move(db).value();
+        m_db->setMetrics(m_metrics);
+        auto alertConfig = AlertConfig::fromSettings(m_config.settings);
+        if (!alertConfig) {
+            emit failed(u"configuration: "_s + alertConfig.error().message);
+            m_db.reset();
+            return;
+        }
+        alertConfig->autoRollback = alertConfig->autoRollback || m_config.autoRollback;
         Migrator migrator(*m_db);
         if (auto applied = migrator.migrate(); !applied) {
             emit failed(applied.error().message);
@@ -89,6 +121,16 @@ public:
             return;
         }
         m_snapshot.engineId = m_registry->id();
+        m_history = std::make_unique<MetricHistory>(*m_db);
+        m_alerts = std::make_unique<AlertMonitor>(*m_db, *m_clock, m_registry->id(), *alertConfig);
+        m_snapshot.alerts = m_alerts->evaluator().statuses();
+        if (m_config.injectErrorsPercent > 0) {
+            log->warn("injecting errors into {}% of ingestion batches and webhook rounds",
+                      m_config.injectErrorsPercent);
+        }
+        if (alertConfig->autoRollback) {
+            log->info("HighErrorRate rolls the optimizations back when it fires");
+        }
         m_invalidations =
             std::make_unique<CacheInvalidationChannel>(*m_db, *m_clock, m_registry->id());
         if (const Status s = m_invalidations->start(); !s) {
@@ -181,6 +223,9 @@ public:
     // Any thread: makes a running tick stop at its next step.
     void requestStop() { m_stopping.store(true); }
 
+    // Any thread.
+    void setInjectErrors(double percent) { m_injectPercent.store(std::clamp(percent, 0.0, 100.0)); }
+
     void shutdown() {
         if (m_registry) {
             (void)m_registry->stop();
@@ -189,6 +234,8 @@ public:
         m_tick.stop();
         m_maintenance.stop();
         m_analytics.stop();
+        m_alerts.reset();
+        m_history.reset();
         m_queries.reset();
         if (m_legacyWebhooks) {
             (void)m_legacyWebhooks->setShadow(nullptr);
@@ -270,6 +317,13 @@ private:
         options.batch = flagOn(Flag::EnableBatchIngestion);
         m_ingestion = std::make_unique<IngestionEngine>(*m_db, *m_clock, options);
         m_queries->setUseMaterializedViews(flagOn(Flag::UseMaterializedViews));
+        // enablePerformanceMonitoring gates every rule, enableSlowQueryAlerts its own.
+        const bool monitoring = flagOn(Flag::EnablePerformanceMonitoring);
+        for (const AlertRule& rule : m_alerts->evaluator().config().rules) {
+            m_alerts->evaluator().setRuleEnabled(
+                rule.name, monitoring && (rule.name != u"SlowQueryDetected" ||
+                                          flagOn(Flag::EnableSlowQueryAlerts)));
+        }
         m_materialized->store(flagOn(Flag::UseMaterializedViews));
         m_cache->invalidateAll();
         QStringList on;
@@ -326,11 +380,21 @@ private:
 
     // Healthy unless something says otherwise: a failing database makes the engine unhealthy;
     // an optimization bypassed (breaker open or tripped, a rollback in force) degrades it.
+    // Firing alerts add to it: a critical one makes the engine unhealthy, a warning degrades it.
     HealthReport health() {
         HealthReport report;
         if (!m_lastError.isEmpty()) {
             report.state = u"unhealthy"_s;
             report.reasons << m_lastError;
+        }
+        for (const AlertStatus& a : m_snapshot.alerts) {
+            if (a.state == u"firing") {
+                report.reasons << u"alert %1 (%2) firing since %3: %4"_s.arg(
+                    a.rule, a.severity, a.since.toString(Qt::ISODate), a.summary);
+                if (a.severity == u"critical") {
+                    report.state = u"unhealthy"_s;
+                }
+            }
         }
         for (const BreakerRecord& b : m_breakers) {
             if (b.state != breakerStateName(BreakerState::Closed)) {
@@ -394,8 +458,6 @@ private:
                         u"Query cache memory charged"_s)
                 .set(static_cast<double>(stats.bytes));
         }
-        m_metrics->gauge(u"trackwatch_webhook_queue_depth"_s, {}, u"Webhook jobs not done yet"_s)
-            .set(static_cast<double>(m_snapshot.webhooks.queueDepth));
         m_metrics->gauge(u"trackwatch_emails_per_hour"_s, {}, u"Tracked emails per hour"_s)
             .set(m_snapshot.emailsPerHour);
     }
@@ -426,6 +488,7 @@ private:
             return db.error();
         }
         m_shadowDb = std::move(db).value();
+        m_shadowDb->setMetrics(m_metrics);
         m_shadowWebhooks =
             std::make_unique<PriorityWebhookProcessor>(*m_shadowDb, *m_clock, config);
         if (const Status s = m_shadowWebhooks->enterShadowSandbox(); !s) {
@@ -439,9 +502,39 @@ private:
     // processor; a round it fails is drained by the legacy one.
     void drainWebhooks(IngestionStats& done) {
         OptimizationGuard& g = *guard(u"batchWebhooks"_s);
+        // An injected failure fails the priority processor's round (the legacy one then drains
+        // the jobs) or, on the legacy path, its first try (tried again at once); either way the
+        // round's jobs count as failed once.
+        const bool inject = nextInjected();
+        bool optimizedTried = false;
+        bool optimizedFailed = false;
         auto round = g.run<ProcessStats>(
-            m_registry->id(), [&] { return m_priorityWebhooks->drainOnce(kPriorityJobsPerTick); },
-            [&] { return m_legacyWebhooks->drainOnce(kLegacyJobsPerTick); });
+            m_registry->id(),
+            [&]() -> Result<ProcessStats> {
+                optimizedTried = true;
+                if (inject) {
+                    optimizedFailed = true;
+                    return injectedError(u"webhook round"_s);
+                }
+                auto r = m_priorityWebhooks->drainOnce(kPriorityJobsPerTick);
+                optimizedFailed = !r.ok();
+                return r;
+            },
+            [&] {
+                if (inject && !optimizedTried) {
+                    logging::get("core.engine")
+                        ->warn("webhook round failed: {}; trying again",
+                               injectedError(u"webhook round"_s).message);
+                }
+                return m_legacyWebhooks->drainOnce(kLegacyJobsPerTick);
+            });
+        if (round && (optimizedFailed || (inject && !optimizedTried))) {
+            m_metrics
+                ->counter(u"trackwatch_webhook_jobs_redone"_s, {},
+                          u"Webhook jobs run again after their round failed"_s)
+                .increment(
+                    static_cast<quint64>(round->done + round->retried + round->deadLettered));
+        }
         if (!round) {
             m_lastError = u"webhook processing failing: "_s + round.error().message;
             logging::get("core.engine")->error("webhook round failed: {}", round.error().message);
@@ -494,8 +587,19 @@ private:
         const qsizetype size = std::max(1, m_config.ingestion.batchSize);
         for (qsizetype start = 0; start < optimized.size(); start += size) {
             const QList<Delivery> batch = optimized.mid(start, size);
+            const bool inject = nextInjected();
+            bool optimizedFailed = false;
             auto r = batchGuard.run<IngestionStats>(
-                batch.first().account, [&] { return m_ingestion->ingestOnPath(true, batch); },
+                batch.first().account,
+                [&]() -> Result<IngestionStats> {
+                    if (inject) {
+                        optimizedFailed = true;
+                        return injectedError(u"ingestion batch"_s);
+                    }
+                    auto result = m_ingestion->ingestOnPath(true, batch);
+                    optimizedFailed = !result.ok();
+                    return result;
+                },
                 [&] {
                     IngestionStats partial;
                     auto legacyResult = m_ingestion->ingestOnPath(false, batch, &partial);
@@ -504,15 +608,60 @@ private:
                     }
                     return legacyResult;
                 });
+            countBatch(optimizedFailed || !r);
             if (!r) {
                 return r.error();
             }
             done += *r;
         }
-        IngestionStats partial;
-        auto r = m_ingestion->ingestOnPath(false, legacy, &partial);
-        done += r ? *r : partial;
-        return Status::from(r);
+        // The legacy path a batch at a time too, so batches count the same on both paths (an
+        // injected failure is logged and the batch tried again at once).
+        for (qsizetype start = 0; start < legacy.size(); start += size) {
+            const QList<Delivery> batch = legacy.mid(start, size);
+            const bool inject = nextInjected();
+            if (inject) {
+                logging::get("core.engine")
+                    ->warn("legacy ingestion failed: {}; trying again",
+                           injectedError(u"ingestion batch"_s).message);
+            }
+            IngestionStats partial;
+            auto r = m_ingestion->ingestOnPath(false, batch, &partial);
+            countBatch(inject || !r);
+            done += r ? *r : partial;
+            if (!r) {
+                return r.error();
+            }
+        }
+        return {};
+    }
+
+    void countBatch(bool failed) {
+        m_metrics
+            ->counter(u"trackwatch_ingestion_batches"_s,
+                      {{u"outcome"_s, failed ? u"failed"_s : u"ok"_s}},
+                      u"Ingestion batches; failed: an attempt failed (injected errors included)"_s)
+            .increment();
+    }
+
+    // Whether the next operation fails with an injected error: exactly the configured share,
+    // spread evenly (an accumulator, not a random draw).
+    bool nextInjected() {
+        const double percent = m_injectPercent.load();
+        if (percent <= 0) {
+            m_injectCredit = 0;
+            return false;
+        }
+        m_injectCredit += percent / 100.0;
+        if (m_injectCredit >= 1.0 - 1e-9) {
+            m_injectCredit -= 1.0;
+            return true;
+        }
+        return false;
+    }
+
+    static Error injectedError(const QString& what) {
+        return Error{ErrorCode::Unavailable,
+                     u"injected error in this %1 (--inject-errors)"_s.arg(what)};
     }
 
     void tick() {
@@ -569,9 +718,174 @@ private:
         if (m_countsDirty && !m_countsDue.isActive()) {
             refreshCounts();
         }
+        monitor(now, m_simulator && span > 0);
         heartbeat();
         m_snapshot.at = now;
         emit snapshotReady(m_snapshot);
+    }
+
+    // The dashboards' figures from the metrics' last minute, the alert rules on them, and
+    // every historyEveryTicks-th sample stored.
+    void monitor(const QDateTime& now, bool throughputKnown) {
+        recordCacheLookups();
+        const ProcessResources::Reading process = m_process.sample(MetricsRegistry::steadyNanos());
+        if (process.cpuPercent) {
+            m_metrics
+                ->gauge(u"trackwatch_process_cpu_percent"_s, {},
+                        u"The engine process's CPU use, % of one core"_s)
+                .set(*process.cpuPercent);
+        }
+        if (process.memoryBytes) {
+            m_metrics
+                ->gauge(u"trackwatch_process_resident_memory_bytes"_s, {},
+                        u"The engine process's resident memory"_s)
+                .set(*process.memoryBytes);
+        }
+        if (!m_config.viaWebhooks) {
+            // Jobs may come from the API's webhook receiver; the drain keeps it current otherwise.
+            if (auto depth = m_webhookQueue->depth()) {
+                m_snapshot.webhooks.queueDepth = *depth;
+            }
+        }
+        m_metrics->gauge(u"trackwatch_webhook_queue_depth"_s, {}, u"Webhook jobs not done yet"_s)
+            .set(static_cast<double>(m_snapshot.webhooks.queueDepth));
+
+        MonitorSample s;
+        s.at = now;
+        s.engineId = m_snapshot.engineId;
+        s.emailsPerHour = throughputKnown ? m_snapshot.emailsPerHour : kNoData;
+        s.cpuPercent = process.cpuPercent.value_or(kNoData);
+        s.memoryBytes = process.memoryBytes.value_or(kNoData);
+        s.queueDepth = static_cast<double>(m_snapshot.webhooks.queueDepth);
+
+        // The registry reads the same clock; the tick's time keeps every figure on one instant.
+        const qint64 nanos = now.toMSecsSinceEpoch() * 1'000'000;
+        const MetricsSnapshot snap = m_metrics->snapshot(nanos);
+        double apiRequests = 0, apiFailed = 0, jobsDone = 0, jobsFailed = 0, jobsRedone = 0;
+        double batches = 0, batchesFailed = 0, cacheHits = 0, cacheLookups = 0;
+        bool apiSeen = false, jobsSeen = false;
+        for (const MetricSnapshot& m : snap.metrics) {
+            const auto count = static_cast<double>(m.window(MetricWindow::OneMinute).count);
+            if (m.name == u"trackwatch_api_requests") {
+                apiSeen = true;
+                apiRequests += count;
+                apiFailed += labelOf(m, u"status").toInt() >= 500 ? count : 0;
+            } else if (m.name == u"trackwatch_webhook_jobs") {
+                jobsSeen = true;
+                (labelOf(m, u"outcome") == u"done" ? jobsDone : jobsFailed) += count;
+            } else if (m.name == u"trackwatch_webhook_jobs_redone") {
+                jobsRedone += count;
+            } else if (m.name == u"trackwatch_ingestion_batches") {
+                batches += count;
+                batchesFailed += labelOf(m, u"outcome") == u"failed" ? count : 0;
+            } else if (m.name == u"trackwatch_cache_lookups") {
+                cacheLookups += count;
+                cacheHits += labelOf(m, u"result") == u"hit" ? count : 0;
+            }
+        }
+        const MetricWindowStats jobs = [&] {
+            for (const MetricSnapshot& m : snap.metrics) {
+                if (m.name == u"trackwatch_webhook_jobs" && labelOf(m, u"outcome") == u"done") {
+                    return m.window(MetricWindow::OneMinute);
+                }
+            }
+            return MetricWindowStats{};
+        }();
+        s.webhookJobsPerMinute =
+            m_config.viaWebhooks || jobsSeen ? jobs.ratePerSecond * 60.0 : kNoData;
+        s.cacheHitRate = cacheLookups > 0 ? cacheHits / cacheLookups : kNoData;
+
+        const MetricWindowStats queries = m_metrics->mergedWindow(
+            u"trackwatch_db_query_duration_seconds", MetricWindow::OneMinute, nanos);
+        s.queryP50Ms = msOrNoData(queries, &MetricWindowStats::p50);
+        s.queryP95Ms = msOrNoData(queries, &MetricWindowStats::p95);
+        s.queryP99Ms = msOrNoData(queries, &MetricWindowStats::p99);
+        // Little's law: statement time per second of the window is the mean number of
+        // connections busy in a statement.
+        s.dbConnectionsInUse = queries.span.count() > 0
+                                   ? queries.mean * static_cast<double>(queries.count) /
+                                         static_cast<double>(queries.span.count())
+                                   : kNoData;
+        const MetricWindowStats api = m_metrics->mergedWindow(
+            u"trackwatch_api_request_duration_seconds", MetricWindow::OneMinute, nanos);
+        s.apiP50Ms = msOrNoData(api, &MetricWindowStats::p50);
+        s.apiP95Ms = msOrNoData(api, &MetricWindowStats::p95);
+        s.apiP99Ms = msOrNoData(api, &MetricWindowStats::p99);
+        s.apiRequestsPerSecond = apiSeen ? api.ratePerSecond : kNoData;
+
+        // Failed operations over all of them: API 5xx, failed webhook job attempts (and jobs
+        // whose round failed), failed ingestion batches.
+        const double operations = apiRequests + jobsDone + jobsFailed + batches;
+        const double failures = apiFailed + jobsFailed + jobsRedone + batchesFailed;
+        s.errorRate = operations > 0 ? std::min(1.0, failures / operations) : kNoData;
+
+        const QList<std::pair<QString, double>> figures{
+            {u"trackwatch_error_ratio"_s, s.errorRate},
+            {u"trackwatch_db_connections_busy_average"_s, s.dbConnectionsInUse},
+            {u"trackwatch_cache_hit_ratio_1m"_s, s.cacheHitRate}};
+        for (const auto& [name, value] : figures) {
+            m_metrics->gauge(name, {}, u"Over the last minute (NaN: no data)"_s).set(value);
+        }
+        m_snapshot.sample = s;
+
+        m_snapshot.alerts = m_alerts->evaluate(s);
+        for (const AlertStatus& a : m_snapshot.alerts) {
+            m_metrics
+                ->gauge(u"trackwatch_alert_firing"_s,
+                        {{u"rule"_s, a.rule}, {u"severity"_s, a.severity}},
+                        u"1 while the alert rule fires"_s)
+                .set(a.state == u"firing" ? 1.0 : 0.0);
+        }
+
+        if (++m_monitorTicks % std::max(1, m_config.historyEveryTicks) == 0) {
+            if (const Status st = m_history->record(s); !st) {
+                logging::get("core.engine")
+                    ->warn("cannot store the metric sample: {}", st.error().message);
+            }
+        }
+    }
+
+    // The query cache's lifetime counts as counters, so windows give the last minute.
+    void recordCacheLookups() {
+        for (CacheNamespace ns : {CacheNamespace::TrackedEmails, CacheNamespace::Analytics,
+                                  CacheNamespace::AccountVerification}) {
+            const CacheStats stats = m_cache->stats(ns);
+            const QString name = cacheNamespaceName(ns);
+            CacheCounts& last = m_cacheCounts[name];
+            const auto delta = [](quint64 now, quint64 before) {
+                return now >= before ? now - before : now; // a reset starts again
+            };
+            const QString help = u"Query cache lookups by result"_s;
+            m_metrics
+                ->counter(u"trackwatch_cache_lookups"_s,
+                          {{u"namespace"_s, name}, {u"result"_s, u"hit"_s}}, help)
+                .increment(delta(stats.hits, last.hits));
+            m_metrics
+                ->counter(u"trackwatch_cache_lookups"_s,
+                          {{u"namespace"_s, name}, {u"result"_s, u"miss"_s}}, help)
+                .increment(delta(stats.misses, last.misses));
+            m_metrics
+                ->counter(u"trackwatch_cache_evictions"_s, {{u"namespace"_s, name}},
+                          u"Query cache entries evicted to make room"_s)
+                .increment(delta(stats.evictions, last.evictions));
+            last = {stats.hits, stats.misses, stats.evictions};
+        }
+    }
+
+    // Samples and alert transitions older than historyKeepDays go, once an hour.
+    void pruneHistory() {
+        const QDateTime now = m_clock->now();
+        if (m_lastPrune.isValid() && m_lastPrune.secsTo(now) < 3600) {
+            return;
+        }
+        m_lastPrune = now;
+        const QDateTime limit = now.addDays(-std::max(1, m_config.historyKeepDays));
+        if (auto r = m_history->prune(limit); !r) {
+            logging::get("core.engine")->warn("metric history prune failed: {}", r.error().message);
+        }
+        if (auto r = AlertHistory(*m_db).prune(limit); !r) {
+            logging::get("core.engine")->warn("alert history prune failed: {}", r.error().message);
+        }
     }
 
     // Counting every status scans an index: on a large database the next count waits ten
@@ -603,6 +917,7 @@ private:
         if (auto r = m_invalidations->prune(); !r) {
             logging::get("core.engine")->warn("invalidation prune failed: {}", r.error().message);
         }
+        pruneHistory();
     }
 
     void refreshAnalytics() {
@@ -638,8 +953,8 @@ private:
         std::unique_ptr<OptimizationGuard> guard;
     };
     std::vector<GuardSlot> m_guards;
-    std::shared_ptr<QueryCache> m_cache; // shared with the threads that serve queries
-    std::shared_ptr<MetricsRegistry> m_metrics = std::make_shared<MetricsRegistry>();
+    std::shared_ptr<QueryCache> m_cache;        // shared with the threads that serve queries
+    std::shared_ptr<MetricsRegistry> m_metrics; // moves with m_clock
     std::shared_ptr<std::atomic<bool>> m_materialized = std::make_shared<std::atomic<bool>>(true);
     std::unique_ptr<CacheInvalidationChannel> m_invalidations;
     std::unique_ptr<EmailQueryService> m_queries;
@@ -653,6 +968,19 @@ private:
     ThroughputMeter m_webhookMeter;
     std::unique_ptr<Database> m_shadowDb;
     std::unique_ptr<PriorityWebhookProcessor> m_shadowWebhooks;
+    std::unique_ptr<MetricHistory> m_history;
+    std::unique_ptr<AlertMonitor> m_alerts;
+    ProcessResources m_process;
+    qint64 m_monitorTicks = 0;
+    QDateTime m_lastPrune;
+    struct CacheCounts {
+        quint64 hits = 0;
+        quint64 misses = 0;
+        quint64 evictions = 0;
+    };
+    QHash<QString, CacheCounts> m_cacheCounts;
+    std::atomic<double> m_injectPercent{0};
+    double m_injectCredit = 0;
 };
 
 } // namespace detail
@@ -676,6 +1004,13 @@ Engine::~Engine() {
         m_thread.wait();
         delete m_worker;
     }
+}
+
+void Engine::setInjectErrors(double percent) {
+    if (m_worker) {
+        m_worker->setInjectErrors(percent);
+    }
+    m_config.injectErrorsPercent = percent;
 }
 
 EngineQueryContext Engine::queryContext() const {

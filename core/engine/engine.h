@@ -38,8 +38,18 @@ struct EngineConfig {
     // and the differences are counted (the seed's validation before switching).
     bool webhookShadow = false;
     BreakerConfig breaker; // every optimized path's automatic breaker
-    // The configuration file's sections (readConfigFile(); empty: every default).
+    // The configuration file's sections (readConfigFile(); empty: every default). "alerts" is
+    // read by AlertConfig::fromSettings(): an invalid one makes start() fail.
     QJsonObject settings;
+    // HighErrorRate's action runs the control plane's rollback (also settings alerts.
+    // autoRollback; off unless either says so).
+    bool autoRollback = false;
+    // This share (0..100) of ingestion batches and webhook rounds fails with an injected error,
+    // counted as a real one (the optimized path's failure falls back to legacy, which then
+    // does the work): for checking the alerts. Engine::setInjectErrors() changes it live.
+    double injectErrorsPercent = 0;
+    int historyEveryTicks = 10; // every tenth sample goes to metric_snapshots
+    int historyKeepDays = 8;    // samples and alert transitions older than this are pruned
 };
 
 // One optimized path's guard as the engine last saw it.
@@ -113,6 +123,10 @@ public:
     const EngineConfig& config() const { return m_config; }
     // After start(): the cache and guards for threads that serve queries (the HTTP API).
     EngineQueryContext queryContext() const;
+
+    // Any thread: the share of operations that fail with an injected error (see
+    // EngineConfig::injectErrorsPercent), from the next tick on.
+    void setInjectErrors(double percent);
 
 signals:
     void ready(const QString& database);

@@ -1121,6 +1121,64 @@ MetricsSnapshot MetricsRegistry::snapshot(qint64 nowNanos) {
     return out;
 }
 
+MetricWindowStats MetricsRegistry::mergedWindow(QStringView name, MetricWindow window) {
+    return mergedWindow(name, window, now());
+}
+
+MetricWindowStats MetricsRegistry::mergedWindow(QStringView name, MetricWindow window,
+                                                qint64 nowNanos) {
+    const QString wanted = sanitizeMetricName(name);
+    const std::lock_guard lock(m_collectMutex);
+    collectLocked(nowNanos);
+    const qint64 now = m_lastCollect.load(std::memory_order_relaxed);
+    std::vector<Series*> matching;
+    {
+        const std::lock_guard registryLock(m_registryMutex);
+        for (const auto& s : m_index->series) {
+            if (s->type == MetricType::Histogram && s->name == wanted) {
+                matching.push_back(s.get());
+            }
+        }
+    }
+    MetricWindowStats w;
+    if (matching.empty()) {
+        return w;
+    }
+    const int level = static_cast<int>(window);
+    detail::metrics::ChunkScratch& scratch = *m_scratch;
+    scratch.clear();
+    for (Series* s : matching) {
+        Chunk open;
+        {
+            const std::lock_guard stateLock(s->histogram->m_state->mutex);
+            s->histogram->m_state->foldPending();
+            open = s->histogram->m_state->open;
+        }
+        scratch.add(open);
+        s->windows.forEachInWindow(level, [&](const Chunk& c) { scratch.add(c); });
+    }
+    // Every series' windows advance together, so the first one's start stands for all.
+    const qint64 span =
+        std::max<qint64>(now - std::max(matching.front()->windows.windowStart(level), m_start), 0);
+    const ChunkStats& st = scratch.stats();
+    w.span = std::chrono::nanoseconds(span);
+    w.count = st.count;
+    w.ratePerSecond =
+        span > 0 ? static_cast<double>(st.count) * 1e9 / static_cast<double>(span) : 0.0;
+    if (st.count > 0) {
+        static constexpr std::array<double, 3> kPercentiles{50.0, 95.0, 99.0};
+        std::array<qint64, kPercentiles.size()> values{};
+        scratch.percentiles(kPercentiles, values);
+        w.p50 = values[0];
+        w.p95 = values[1];
+        w.p99 = values[2];
+        w.max = st.max;
+        w.mean = static_cast<double>(st.sum) / static_cast<double>(st.count);
+    }
+    scratch.clear();
+    return w;
+}
+
 QByteArray MetricsRegistry::prometheusText() {
     const std::lock_guard lock(m_collectMutex);
     collectLocked(now());

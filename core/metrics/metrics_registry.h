@@ -232,6 +232,13 @@ public:
     MetricsSnapshot snapshot();
     MetricsSnapshot snapshot(qint64 nowNanos);
 
+    // One window of every histogram series with this (unsanitized or sanitized) name merged
+    // over all their label values, after collecting: count, rate, percentiles, max and mean
+    // as if one series had recorded every sample (zero when there is none). For figures such
+    // as "database query P95, all statements".
+    MetricWindowStats mergedWindow(QStringView name, MetricWindow window);
+    MetricWindowStats mergedWindow(QStringView name, MetricWindow window, qint64 nowNanos);
+
     // The Prometheus text format 0.0.4, after collecting: one "# HELP" and "# TYPE" per family,
     // families sorted by name; counters as <name>_total; histograms in seconds with
     // cumulative _bucket{le="..."} lines for Histogram::kPrometheusBounds and +Inf, _sum and

@@ -2,13 +2,17 @@
 #include "storage/database.h"
 
 #include "common/logging.h"
+#include "metrics/metrics_registry.h"
 
 #include <QAtomicInt>
 #include <QDir>
 #include <QFileInfo>
+#include <QScopeGuard>
 #include <QSqlDriver>
 #include <QSqlError>
 #include <QThread>
+
+#include <chrono>
 
 namespace trackwatch::core {
 namespace {
@@ -25,6 +29,25 @@ QString firstLine(const QString& sql) {
     const QString trimmed = sql.trimmed();
     const qsizetype nl = trimmed.indexOf(u'\n');
     return nl < 0 ? trimmed.left(120) : trimmed.left(std::min<qsizetype>(nl, 120));
+}
+
+// The statement's kind for its metrics label: its first keyword when it is a common one.
+QString statementKind(const QString& sql) {
+    static const QStringList kinds{
+        u"select"_s,  u"insert"_s,   u"update"_s,    u"delete"_s,  u"with"_s,    u"begin"_s,
+        u"commit"_s,  u"rollback"_s, u"set"_s,       u"create"_s,  u"drop"_s,    u"alter"_s,
+        u"refresh"_s, u"listen"_s,   u"notify"_s,    u"pragma"_s,  u"vacuum"_s,  u"analyze"_s,
+        u"explain"_s, u"lock"_s,     u"savepoint"_s, u"release"_s, u"truncate"_s};
+    qsizetype start = 0;
+    while (start < sql.size() && (sql[start].isSpace() || sql[start] == u'(')) {
+        ++start;
+    }
+    qsizetype end = start;
+    while (end < sql.size() && sql[end].isLetter()) {
+        ++end;
+    }
+    const QString word = sql.mid(start, end - start).toLower();
+    return kinds.contains(word) ? word : u"other"_s;
 }
 
 } // namespace
@@ -108,6 +131,7 @@ Database::Database(ConnectionSpec spec, QSqlDatabase db)
     , m_db(std::move(db)) {}
 
 Database::~Database() {
+    setMetrics(nullptr);
     const QString name = m_db.connectionName();
     m_db.close();
     m_db = QSqlDatabase();
@@ -129,10 +153,71 @@ Result<QSqlQuery> Database::exec(const QString& sql, const QVariantList& values)
     }
     QSqlQuery query(m_db);
     query.setForwardOnly(true);
-    if (!query.exec(statement)) {
+    if (!m_metrics) {
+        if (!query.exec(statement)) {
+            return sqlError(query, firstLine(sql));
+        }
+        return query;
+    }
+    const QString kind = m_operation.isEmpty() ? statementKind(sql) : m_operation;
+    markBusy(1);
+    const auto started = std::chrono::steady_clock::now();
+    const bool ok = query.exec(statement);
+    queryHistogram(kind).record(std::chrono::steady_clock::now() - started);
+    markBusy(-1);
+    if (!ok) {
+        m_metrics
+            ->counter(u"trackwatch_db_query_errors"_s, {{u"statement"_s, kind}},
+                      u"Database statements that failed"_s)
+            .increment();
         return sqlError(query, firstLine(sql));
     }
     return query;
+}
+
+void Database::setMetrics(std::shared_ptr<MetricsRegistry> metrics) {
+    if (m_openGauge) {
+        m_openGauge->add(-1);
+        if (m_busy > 0) {
+            m_inUseGauge->add(-1);
+        }
+    }
+    m_histograms.clear();
+    m_openGauge = nullptr;
+    m_inUseGauge = nullptr;
+    m_metrics = std::move(metrics);
+    if (!m_metrics) {
+        return;
+    }
+    const QString help = u"Database connections: open, and inside a statement or transaction"_s;
+    m_openGauge =
+        &m_metrics->gauge(u"trackwatch_db_connections"_s, {{u"state"_s, u"open"_s}}, help);
+    m_inUseGauge =
+        &m_metrics->gauge(u"trackwatch_db_connections"_s, {{u"state"_s, u"in_use"_s}}, help);
+    m_openGauge->add(1);
+    if (m_busy > 0) {
+        m_inUseGauge->add(1);
+    }
+}
+
+LatencyHistogram& Database::queryHistogram(const QString& statement) {
+    auto it = m_histograms.constFind(statement);
+    if (it != m_histograms.cend()) {
+        return **it;
+    }
+    LatencyHistogram& h =
+        m_metrics->histogram(u"trackwatch_db_query_duration_seconds"_s,
+                             {{u"statement"_s, statement}}, u"Database statement time"_s);
+    m_histograms.insert(statement, &h);
+    return h;
+}
+
+void Database::markBusy(int delta) {
+    const int before = m_busy;
+    m_busy += delta;
+    if (m_inUseGauge && (before == 0) != (m_busy == 0)) {
+        m_inUseGauge->add(m_busy > 0 ? 1 : -1);
+    }
 }
 
 Status Database::transaction(const std::function<Status()>& body) {
@@ -142,6 +227,8 @@ Status Database::transaction(const std::function<Status()>& body) {
     const auto begin = [&] {
         return sqlite ? exec(u"BEGIN IMMEDIATE"_s).ok() : m_db.transaction();
     };
+    markBusy(1);
+    const auto idle = qScopeGuard([this] { markBusy(-1); });
     if (!begin()) {
         return Status::failure(ErrorCode::DatabaseError,
                                u"cannot begin a transaction: "_s + m_db.lastError().text());

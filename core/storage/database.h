@@ -4,6 +4,7 @@
 #include "common/result.h"
 #include "storage/connection_spec.h"
 
+#include <QHash>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QString>
@@ -11,8 +12,13 @@
 
 #include <functional>
 #include <memory>
+#include <utility>
 
 namespace trackwatch::core {
+
+class Gauge;
+class LatencyHistogram;
+class MetricsRegistry;
 
 // One open connection to the Trackwatch database. A Database belongs to the thread that opened
 // it (QtSql's rule) and must be used and destroyed there; open one per thread. Owns its
@@ -45,12 +51,48 @@ public:
     // Whether the connection still answers (a cheap round trip).
     bool ping();
 
+    // Times every statement from now on into the registry: the histogram
+    // trackwatch_db_query_duration_seconds{statement} (statement: the SQL's first keyword,
+    // "select", "insert", ..., or the name given to OperationScope), the counter
+    // trackwatch_db_query_errors{statement}, and this connection in the gauges
+    // trackwatch_db_connections{state="open"} and {state="in_use"} (inside a statement or a
+    // transaction). Without a registry (the default) exec() does no timing at all. The
+    // registry is kept alive while attached; nullptr detaches.
+    void setMetrics(std::shared_ptr<MetricsRegistry> metrics);
+    MetricsRegistry* metrics() const { return m_metrics.get(); }
+
+    // Names the statements run while it lives (their `statement` label), for callers whose
+    // statements deserve a name of their own ("tracked_emails_page"). Names must come from a
+    // bounded set. Scopes nest; the innermost wins.
+    class OperationScope {
+    public:
+        OperationScope(Database& db, QString operation)
+            : m_db(db)
+            , m_previous(std::exchange(db.m_operation, std::move(operation))) {}
+        ~OperationScope() { m_db.m_operation = std::move(m_previous); }
+        OperationScope(const OperationScope&) = delete;
+        OperationScope& operator=(const OperationScope&) = delete;
+
+    private:
+        Database& m_db;
+        QString m_previous;
+    };
+
 private:
+    LatencyHistogram& queryHistogram(const QString& statement);
+    void markBusy(int delta);
+
     Database(ConnectionSpec spec, QSqlDatabase db);
     Result<QString> inlineValues(const QString& sql, const QVariantList& values) const;
     Result<QString> literal(const QVariant& value) const;
     ConnectionSpec m_spec;
     QSqlDatabase m_db;
+    std::shared_ptr<MetricsRegistry> m_metrics;
+    QHash<QString, LatencyHistogram*> m_histograms; // by statement label, in m_metrics
+    Gauge* m_openGauge = nullptr;
+    Gauge* m_inUseGauge = nullptr;
+    int m_busy = 0; // nesting of exec() and transaction()
+    QString m_operation;
 };
 
 // The driver's error of a query as a core Error.

@@ -6,12 +6,48 @@
 
 #include "../support/test_databases.h"
 
+#include <QJsonDocument>
 #include <QSignalSpy>
 #include <QTest>
+
+#include <cmath>
+#include <mutex>
 
 using namespace trackwatch;
 using namespace trackwatch::core;
 using namespace Qt::StringLiterals;
+
+namespace {
+
+// A clock the test moves while the engine thread reads it.
+class SharedManualClock final : public Clock {
+public:
+    explicit SharedManualClock(QDateTime start)
+        : m_now(std::move(start)) {}
+    QDateTime now() const override {
+        std::lock_guard lock(m_mutex);
+        return m_now;
+    }
+    void advanceSecs(qint64 s) {
+        std::lock_guard lock(m_mutex);
+        m_now = m_now.addSecs(s);
+    }
+
+private:
+    mutable std::mutex m_mutex;
+    QDateTime m_now;
+};
+
+AlertStatus alertOf(const EngineSnapshot& s, const QString& rule) {
+    for (const AlertStatus& a : s.alerts) {
+        if (a.rule == rule) {
+            return a;
+        }
+    }
+    return {};
+}
+
+} // namespace
 
 class TestEngine : public QObject {
     Q_OBJECT
@@ -252,6 +288,114 @@ private slots:
         QVERIFY2(compared >= 50, qPrintable(QString::number(compared)));
         QCOMPARE(last.webhooks.shadowDifferent, 0);
         QCOMPARE(last.webhooks.done, last.total.read); // one job per message, each once
+    }
+
+    // Injected errors drive HighErrorRate on the engine's own clock: pending, firing after its
+    // pending period (the engine unhealthy, the optimizations rolled back by the alert, with
+    // its audit rows), and resolved once the errors stop and the minute's window has moved on.
+    // Every tick fills the dashboards' sample; every second tick here is stored.
+    void injectedErrorsDriveHighErrorRate_data() { test::addDialectRows(); }
+    void injectedErrorsDriveHighErrorRate() {
+        QFETCH(Dialect, dialect);
+        TW_TEST_DATABASE(tdb, dialect);
+        auto clock = std::make_shared<SharedManualClock>(QDateTime::currentDateTimeUtc());
+        EngineConfig config;
+        config.connection = tdb.spec();
+        config.simulateRate = 36'000;
+        config.tickMs = 20;
+        config.injectErrorsPercent = 100;
+        config.autoRollback = true;
+        config.historyEveryTicks = 2;
+        config.settings =
+            QJsonDocument::fromJson(
+                "{\"alerts\": {\"rules\": {\"HighErrorRate\": {\"pendingSecs\": 30}}}}")
+                .object();
+        Engine engine(config, clock);
+        QSignalSpy ready(&engine, &Engine::ready);
+        QSignalSpy snapshots(&engine, &Engine::snapshotReady);
+        engine.start();
+        QVERIFY(ready.wait(10000));
+        const auto last = [&] { return snapshots.last().first().value<EngineSnapshot>(); };
+        // Waits for a snapshot taken after the clock moved (none older than `after`).
+        const auto nextAfter = [&](const QDateTime& after) {
+            for (int i = 0; i < 200; ++i) {
+                if (!snapshots.isEmpty() && last().at >= after) {
+                    return true;
+                }
+                snapshots.wait(2000);
+            }
+            return false;
+        };
+        QString state;
+        for (int i = 0; i < 20 && state != u"pending"; ++i) {
+            clock->advanceSecs(1);
+            QVERIFY(nextAfter(clock->now()));
+            state = alertOf(last(), u"HighErrorRate"_s).state;
+        }
+        QCOMPARE(state, u"pending"_s);
+        const EngineSnapshot pending = last();
+        QCOMPARE(pending.sample.errorRate, 1.0); // every batch failed once
+        QCOMPARE(pending.sample.engineId, pending.engineId);
+        QVERIFY(!std::isnan(pending.sample.queryP95Ms));
+        QVERIFY(pending.sample.memoryBytes > 0);
+        QCOMPARE(pending.alerts.size(), 4);
+        QCOMPARE(pending.health.state, u"healthy"_s); // pending is not firing
+
+        clock->advanceSecs(31);
+        QVERIFY(nextAfter(clock->now()));
+        for (int i = 0; i < 20 && alertOf(last(), u"HighErrorRate"_s).state != u"firing"; ++i) {
+            clock->advanceSecs(1);
+            QVERIFY(nextAfter(clock->now()));
+        }
+        const EngineSnapshot firing = last();
+        QCOMPARE(alertOf(firing, u"HighErrorRate"_s).state, u"firing"_s);
+        QCOMPARE(firing.health.state, u"unhealthy"_s);
+        QVERIFY2(firing.total.stored > 0, // the legacy path did the work anyway
+                 qPrintable(u"stored %1, per hour %2"_s.arg(firing.total.stored)
+                                .arg(firing.sample.emailsPerHour)));
+        QVERIFY2(firing.health.reasons.join(u' ').contains(u"HighErrorRate"_s),
+                 qPrintable(firing.health.reasons.join(u' ')));
+
+        auto db = Database::open(tdb.spec());
+        QVERIFY(db.ok());
+        SystemClock wall;
+        ControlPlane control(**db, wall, QProcessEnvironment(), u"oncall"_s);
+        AuditFilter byAlert;
+        byAlert.actor = u"alert:HighErrorRate"_s;
+        auto audit = control.audit(byAlert);
+        QVERIFY(audit.ok());
+        QVERIFY(!audit->isEmpty());
+        QVERIFY2(audit->first().reason.contains(u"error rate 100"_s),
+                 qPrintable(audit->first().reason));
+        QVERIFY(control.activeRollback().value().has_value());
+
+        engine.setInjectErrors(0);
+        // Five seconds a tick: the failures age out of the one-minute window while good
+        // batches come in, so the rule always has data.
+        for (int i = 0; i < 40 && alertOf(last(), u"HighErrorRate"_s).state != u"resolved"; ++i) {
+            clock->advanceSecs(5);
+            QVERIFY(nextAfter(clock->now()));
+        }
+        QCOMPARE(alertOf(last(), u"HighErrorRate"_s).state, u"resolved"_s);
+        QCOMPARE(last().sample.errorRate, 0.0);
+        QCOMPARE(last().health.state, u"degraded"_s); // the rollback is still in force
+        QCOMPARE(control.audit(byAlert).value().size(), audit->size()); // rolled back once
+
+        const QStringList path = [&] {
+            QStringList out;
+            auto q = (*db)->exec(u"SELECT from_state, to_state FROM alert_transitions WHERE "
+                                 u"rule = 'HighErrorRate' ORDER BY id"_s);
+            while (q && q->next()) {
+                out << q->value(0).toString() + u'>' + q->value(1).toString();
+            }
+            return out;
+        }();
+        // From normal, or from no_data when the first tick had no batches yet.
+        QCOMPARE(path.size(), 3);
+        QVERIFY2(path[0].endsWith(u">pending"_s), qPrintable(path.join(u", "_s)));
+        QCOMPARE(path.mid(1), (QStringList{u"pending>firing"_s, u"firing>resolved"_s}));
+        QVERIFY(test::scalar(**db,
+                             u"SELECT count(*) FROM metric_snapshots WHERE error_rate = 1"_s) > 0);
     }
 
     void badDatabaseFailsWithAClearMessage() {

@@ -275,7 +275,8 @@ void MainWindow::connectTo(const core::ConnectionSpec& spec) {
 
 void MainWindow::retry() {
     statusBar()->showMessage(tr("Trying the database again…"), 3000);
-    if (m_engineFailed && !m_options.readOnly) {
+    if (!m_options.readOnly) {
+        // A new engine on a new connection: the old one's may be gone with the server.
         startEngine();
     }
     // A round trip through the pages' worker: it reconnects and reports the outcome.

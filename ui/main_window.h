@@ -68,7 +68,7 @@ signals:
     void snapshotShown();
 
 public slots:
-    void retry();            // restarts a failed engine and checks the connection again
+    void retry();            // restarts the engine and checks the connection again
     void chooseConnection(); // the connection dialog
 
 protected:

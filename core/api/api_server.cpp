@@ -409,6 +409,9 @@ public:
             return db.error();
         }
         m_db = std::move(db).value();
+        if (m_queries.metrics) {
+            m_db->setMetrics(m_queries.metrics); // the API's statements join the engine's figures
+        }
         if (!m_config.clock) {
             m_config.clock = std::make_shared<SystemClock>();
         }

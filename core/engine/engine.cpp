@@ -505,7 +505,7 @@ private:
         // An injected failure fails the priority processor's round (the legacy one then drains
         // the jobs) or, on the legacy path, its first try (tried again at once); either way the
         // round's jobs count as failed once.
-        const bool inject = nextInjected();
+        const bool inject = m_config.viaWebhooks && nextInjected();
         bool optimizedTried = false;
         bool optimizedFailed = false;
         auto round = g.run<ProcessStats>(
@@ -669,10 +669,10 @@ private:
         receiveInvalidations();
         syncRateLimits();
         const QDateTime now = m_clock->now();
+        IngestionStats done;
         if (m_simulator) {
             // A simulated minute at a time, so a stop request (the console closing during the
             // first tick's hour of backfill) is honoured between steps.
-            IngestionStats done;
             while (m_simulatedUntil < now && !m_stopping.load()) {
                 const QDateTime next = std::min(now, m_simulatedUntil.addSecs(60));
                 const QList<Delivery> mail = m_simulator->advanceTo(next, m_config.simulateRate);
@@ -690,19 +690,19 @@ private:
                 }
                 m_lastError.clear();
             }
-            if (m_config.viaWebhooks) {
-                drainWebhooks(done);
-            }
-            m_snapshot.total += done;
-            m_countsDirty = m_countsDirty || done.read > 0;
-            m_metrics->counter(u"trackwatch_emails_tracked"_s, {}, u"New tracked emails"_s)
-                .increment(static_cast<quint64>(done.stored));
-            m_metrics->counter(u"trackwatch_replies_matched"_s, {}, u"Replies matched"_s)
-                .increment(static_cast<quint64>(done.replies()));
-            // The first step carries the backfilled history: not part of the current rate.
-            m_recent.push_back({now, m_backfilled ? done.stored : 0});
-            m_backfilled = true;
         }
+        // Jobs come from the simulator (--via-webhooks) or from the API's notification
+        // receiver, in this engine or another one on the same database.
+        drainWebhooks(done);
+        m_snapshot.total += done;
+        m_countsDirty = m_countsDirty || done.read > 0;
+        m_metrics->counter(u"trackwatch_emails_tracked"_s, {}, u"New tracked emails"_s)
+            .increment(static_cast<quint64>(done.stored));
+        m_metrics->counter(u"trackwatch_replies_matched"_s, {}, u"Replies matched"_s)
+            .increment(static_cast<quint64>(done.replies()));
+        // The simulator's first step carries the backfilled history: not part of the rate.
+        m_recent.push_back({now, m_backfilled || !m_simulator ? done.stored : 0});
+        m_backfilled = true;
         while (!m_recent.empty() && m_recent.front().first.secsTo(now) > 60) {
             m_recent.pop_front();
         }
@@ -718,7 +718,7 @@ private:
         if (m_countsDirty && !m_countsDue.isActive()) {
             refreshCounts();
         }
-        monitor(now, m_simulator && span > 0);
+        monitor(now, span > 0);
         heartbeat();
         m_snapshot.at = now;
         emit snapshotReady(m_snapshot);

@@ -3,7 +3,10 @@
 # Starts the local PostgreSQL 15 cluster and creates the role and database the PostgreSQL test
 # suites use (postgresql://trackwatch:trackwatch@127.0.0.1:5432/trackwatch). Idempotent.
 # Runs as root (CI, containers) or through sudo.
+# Also the support staff's read-only role (packaging/support-role.sql) and a login in it for the
+# tests: postgresql://trackwatch_support:trackwatch_support@127.0.0.1:5432/trackwatch.
 set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 as_postgres() { as_root runuser -u postgres -- "$@"; }
@@ -35,4 +38,11 @@ if [ "$(as_postgres psql -tAc "SELECT 1 FROM pg_database WHERE datname = 'trackw
 fi
 as_postgres psql -q -d trackwatch -c "CREATE EXTENSION IF NOT EXISTS pg_cron" \
     -c "GRANT USAGE ON SCHEMA cron TO trackwatch"
+# Read-only for support staff: trackwatch_readonly reads every table (and, through default
+# privileges, every table later migrations create), writes none. The script is read by this
+# shell, not by the postgres user, who may not see the checkout.
+as_postgres psql -q -v ON_ERROR_STOP=1 -d trackwatch <"$here/support-role.sql"
+if [ "$(as_postgres psql -tAc "SELECT 1 FROM pg_roles WHERE rolname = 'trackwatch_support'")" != "1" ]; then
+    as_postgres psql -qc "CREATE ROLE trackwatch_support LOGIN PASSWORD 'trackwatch_support' IN ROLE trackwatch_readonly"
+fi
 echo "setup-test-postgres: ready at postgresql://trackwatch@127.0.0.1:5432/trackwatch"

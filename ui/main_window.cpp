@@ -84,7 +84,8 @@ MainWindow::MainWindow(core::EngineConfig config, std::shared_ptr<const core::Cl
     , m_banner(new QWidget(this))
     , m_bannerText(new QLabel(m_banner))
     , m_databaseLabel(new QLabel(this))
-    , m_healthLabel(new QLabel(this)) {
+    , m_healthLabel(new QLabel(this))
+    , m_apiLabel(new QLabel(this)) {
     setWindowTitle(tr("Trackwatch"));
     setWindowIcon(QIcon(u":/icons/trackwatch.png"_s));
     setObjectName(u"mainWindow"_s);
@@ -130,6 +131,7 @@ MainWindow::MainWindow(core::EngineConfig config, std::shared_ptr<const core::Cl
     centralLayout->addWidget(body, 1);
     setCentralWidget(central);
 
+    statusBar()->addPermanentWidget(m_apiLabel);
     statusBar()->addPermanentWidget(m_healthLabel);
     statusBar()->addPermanentWidget(m_databaseLabel);
     if (m_options.readOnly) {
@@ -239,12 +241,14 @@ void MainWindow::dropPages() {
     m_control = nullptr;
     m_search = nullptr;
     m_analytics = nullptr;
+    m_api.reset();
     m_engine.reset();
     m_worker.reset();
 }
 
 void MainWindow::startEngine() {
     m_engineFailed = false;
+    m_api.reset();
     m_engine = std::make_unique<core::Engine>(m_config, m_clock);
     connect(m_engine.get(), &core::Engine::ready, this, [this] {
         statusBar()->showMessage(tr("Engine running"), 5000);
@@ -264,6 +268,22 @@ void MainWindow::startEngine() {
                 emit snapshotShown();
             });
     m_engine->start();
+    if (m_options.api) {
+        m_api = std::make_unique<core::ApiServer>(*m_options.api, m_config.connection,
+                                                  m_engine->queryContext());
+        auto port = m_api->start();
+        if (port) {
+            m_apiPort = *port;
+            connect(m_engine.get(), &core::Engine::snapshotReady, m_api.get(),
+                    &core::ApiServer::setSnapshot);
+            m_apiLabel->setText(
+                tr("API: http://%1:%2").arg(m_options.api->address.toString()).arg(*port));
+        } else {
+            m_apiLabel->setText(tr("API stopped"));
+            m_apiLabel->setToolTip(port.error().message);
+            m_api.reset();
+        }
+    }
 }
 
 void MainWindow::connectTo(const core::ConnectionSpec& spec) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "api/api_server.h"
 #include "common/clock.h"
 #include "engine/engine.h"
 
@@ -30,6 +31,8 @@ class SearchPage;
 // cannot change the control plane either.
 struct ConsoleOptions {
     bool readOnly = false;
+    // The engine's HTTP API inside the console, as trackwatchd serves it (off when empty).
+    std::optional<core::ApiConfig> api;
 };
 
 // The console's frame: the pages behind a navigation list (Ctrl+1..4), the menus, the status
@@ -55,6 +58,8 @@ public:
     Page currentPage() const;
 
     core::Engine* engine() const { return m_engine.get(); }
+    // The port the console's HTTP API listens on; 0 when it serves none.
+    quint16 apiPort() const { return m_api ? m_apiPort : 0; }
     DashboardPage* dashboardPage() const { return m_dashboard; }
     ControlPage* controlPage() const { return m_control; }
     SearchPage* searchPage() const { return m_search; }
@@ -88,6 +93,8 @@ private:
     ConsoleOptions m_options;
     std::unique_ptr<core::DatabaseWorker> m_worker;
     std::unique_ptr<core::Engine> m_engine;
+    std::unique_ptr<core::ApiServer> m_api; // with the engine, when options.api is set
+    quint16 m_apiPort = 0;
     bool m_engineFailed = false;
 
     QListWidget* m_nav;
@@ -96,6 +103,7 @@ private:
     QLabel* m_bannerText;
     QLabel* m_databaseLabel;
     QLabel* m_healthLabel;
+    QLabel* m_apiLabel;
     DashboardPage* m_dashboard = nullptr;
     ControlPage* m_control = nullptr;
     SearchPage* m_search = nullptr;

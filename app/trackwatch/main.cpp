@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // trackwatch: the console, with the engine embedded.
+#include "api/api_server.h"
 #include "common/logging.h"
 #include "engine/command_line.h"
 #include "engine/engine.h"
@@ -10,6 +11,7 @@
 #include <QCommandLineParser>
 #include <QLibraryInfo>
 #include <QLocale>
+#include <QProcessEnvironment>
 #include <QSettings>
 #include <QTimer>
 #include <QTranslator>
@@ -51,7 +53,12 @@ int main(int argc, char* argv[]) {
     const QCommandLineOption readOnly(
         u"read-only"_s,
         u"Support mode: no engine and no control actions; connect with a read-only role."_s);
-    parser.addOptions({screenshot, page, language, theme, readOnly});
+    const QCommandLineOption apiPort(
+        u"api-port"_s,
+        u"Serve the engine's HTTP API on 127.0.0.1:PORT too, as trackwatchd does (default: "
+        u"off; 0: any free port)."_s,
+        u"port"_s);
+    parser.addOptions({screenshot, page, language, theme, readOnly, apiPort});
     parser.process(app);
 
     const QLocale locale = parser.isSet(language) ? QLocale(parser.value(language)) : QLocale();
@@ -92,6 +99,26 @@ int main(int argc, char* argv[]) {
     config->kind = u"console"_s;
     ui::ConsoleOptions options;
     options.readOnly = parser.isSet(readOnly);
+    if (parser.isSet(apiPort)) {
+        bool ok = false;
+        const int port = parser.value(apiPort).toInt(&ok);
+        if (!ok || port < 0 || port > 65535 || options.readOnly) {
+            std::fprintf(stderr, "trackwatch: --api-port: '%s' is not a port from 0 to 65535%s\n",
+                         qPrintable(parser.value(apiPort)),
+                         options.readOnly ? " (and read-only runs no engine)" : "");
+            return 2;
+        }
+        core::ApiConfig api;
+        api.port = static_cast<quint16>(port);
+        api.ingestion = config->ingestion;
+        auto where = core::ApiServer::configure(api, config->settings,
+                                                QProcessEnvironment::systemEnvironment());
+        if (!where) {
+            std::fprintf(stderr, "trackwatch: HTTP API: %s\n", qPrintable(where.error().message));
+            return 2;
+        }
+        options.api = api;
+    }
     ui::MainWindow window(*config, std::make_shared<core::SystemClock>(), options);
     window.showPage(*startPage);
     window.show();

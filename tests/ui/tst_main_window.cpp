@@ -9,8 +9,11 @@
 #include "shell/theme.h"
 
 #include <QApplication>
+#include <QEventLoop>
 #include <QLabel>
 #include <QLineEdit>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
@@ -60,6 +63,32 @@ private slots:
         QVERIFY(!window.controlPage()->isReadOnly());
     }
 
+    // The console can serve the engine's HTTP API too, on loopback.
+    void consoleServesTheApiWhenAsked() {
+        QTemporaryDir dir;
+        EngineConfig config = sqliteConsole(dir);
+        config.simulateRate = 0;
+        ui::ConsoleOptions options;
+        ApiConfig api;
+        api.port = 0;
+        api.token = u"console-test-token-0123456789"_s;
+        api.clientState = u"console-test-client-state-0123"_s;
+        options.api = api;
+        ui::MainWindow window(config, std::make_shared<SystemClock>(), options);
+        QSignalSpy shown(&window, &ui::MainWindow::snapshotShown);
+        window.start();
+        QVERIFY(window.apiPort() != 0);
+        QVERIFY(shown.wait(20000));
+        QNetworkAccessManager http;
+        const QUrl url(u"http://127.0.0.1:%1/api/health/performance"_s.arg(window.apiPort()));
+        QNetworkReply* reply = http.get(QNetworkRequest(url));
+        QSignalSpy finished(reply, &QNetworkReply::finished);
+        QVERIFY(finished.wait(10000));
+        QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+        QVERIFY(reply->readAll().contains("healthy"));
+        reply->deleteLater();
+    }
+
     // Ctrl+1..4 switch pages, as the View menu says.
     void shortcutsSwitchPages() {
         QTemporaryDir dir;
@@ -88,7 +117,7 @@ private slots:
         QVERIFY(tdb.openMigrated() != nullptr);
         EngineConfig config = sqliteConsole(dir);
         config.connection = tdb.spec();
-        ui::MainWindow window(config, std::make_shared<SystemClock>(), {true});
+        ui::MainWindow window(config, std::make_shared<SystemClock>(), {true, std::nullopt});
         window.show();
         window.start();
         QVERIFY(window.engine() == nullptr);
@@ -161,7 +190,7 @@ private slots:
         EngineConfig config = sqliteConsole(dir);
         config.simulateRate = 0;
         config.connection = *spec;
-        ui::MainWindow window(config, std::make_shared<SystemClock>(), {true});
+        ui::MainWindow window(config, std::make_shared<SystemClock>(), {true, std::nullopt});
         window.start();
         const QStringList recent = QSettings().value(u"connections/recent"_s).toStringList();
         QVERIFY(!recent.isEmpty());

@@ -94,6 +94,8 @@ MainWindow::MainWindow(core::EngineConfig config, std::shared_ptr<const core::Cl
     m_nav->setFrameShape(QFrame::NoFrame);
     m_nav->setFixedWidth(150);
     m_nav->setSpacing(2);
+    m_nav->setStyleSheet(
+        u"QListWidget { padding-top: 8px; } QListWidget::item { padding-left: 10px; }"_s);
     for (Page page : kPages) {
         auto* item = new QListWidgetItem(pageTitle(page), m_nav);
         item->setToolTip(tr("%1 (Ctrl+%2)").arg(pageTitle(page)).arg(kPages.indexOf(page) + 1));
@@ -229,6 +231,15 @@ void MainWindow::buildPages() {
     }
     m_nav->setCurrentRow(current);
     m_stack->setCurrentIndex(current);
+    // The search page opens on the newest tracked emails, as a mailbox opens on its newest mail.
+    auto searchOnce = [this, done = std::make_shared<bool>(false)] {
+        if (!*done && m_stack->currentWidget() == m_search) {
+            *done = true;
+            m_search->search();
+        }
+    };
+    connect(m_stack, &QStackedWidget::currentChanged, m_search, searchOnce);
+    searchOnce();
 }
 
 void MainWindow::dropPages() {

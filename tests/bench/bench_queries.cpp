@@ -10,6 +10,7 @@
 #include "tracking/email_query_service.h"
 
 #include "../support/test_databases.h"
+#include "bench_seed.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -26,7 +27,7 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-constexpr int kAccounts = 200;
+constexpr int kAccounts = bench::kBenchAccounts;
 
 struct Latencies {
     QString path;
@@ -38,29 +39,6 @@ struct Latencies {
         return sorted.empty() ? 0 : sorted[static_cast<std::size_t>(p * (sorted.size() - 1))];
     }
 };
-
-// Emails over 90 days for kAccounts accounts; the last 30 days hold the active ones.
-bool fill(Database& db, int rows) {
-    return db.exec(u"INSERT INTO accounts (email_address) SELECT 'account-' || g || "
-                   u"'@company.example' FROM generate_series(1, %1) g"_s.arg(kAccounts))
-               .ok() &&
-           db.exec(
-                 u"INSERT INTO tracked_emails (email_account_id, internet_message_id, "
-                 u"conversation_id, subject, subject_normalized, sender, recipients, sent_at, "
-                 u"tracking_status, replied_at, match_method, created_at, updated_at) "
-                 u"SELECT a, 'm-' || g || '@company.example', md5(g::text), 'Offer ' || g, "
-                 u"'Offer ' || g, 'account-' || a || '@company.example', "
-                 u"'client@customer.example', s, st, CASE WHEN st = 'replied' THEN s + (g % "
-                 u"20000) * interval '1 second' END, CASE WHEN st = 'replied' THEN "
-                 u"'in_reply_to' END, s, s FROM (SELECT g, 1 + g % %2 AS a, now() - (g % "
-                 u"7776000) * interval '1 second' AS s, CASE WHEN g % 7776000 < 2592000 AND g "
-                 u"% 10 < 6 THEN 'active' WHEN g % 10 < 8 THEN 'replied' WHEN g % 10 < 9 THEN "
-                 u"'bounced' ELSE 'expired' END AS st FROM generate_series(1, %1) g) x"_s.arg(rows)
-                     .arg(kAccounts))
-               .ok() &&
-           db.exec(u"ANALYZE tracked_emails"_s).ok() &&
-           db.exec(u"SELECT refresh_analytics_views()"_s).ok();
-}
 
 template <typename Answer>
 bool measure(Latencies& out, int requests, const std::function<Result<Answer>(int)>& call,
@@ -120,7 +98,7 @@ int main(int argc, char* argv[]) {
     auto db = pg.openMigrated();
     QElapsedTimer fillTime;
     fillTime.start();
-    if (!db || !fill(*db, rows)) {
+    if (!db || !bench::fillTrackedEmails(*db, rows)) {
         std::fprintf(stderr, "could not fill the database\n");
         return 1;
     }

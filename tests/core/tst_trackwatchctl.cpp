@@ -1,5 +1,11 @@
 // SPDX-License-Identifier: MIT
 // trackwatchctl as a script would run it: exit codes, JSON, and what it leaves in the database.
+#include "api/api_server.h"
+#include "cache/query_cache.h"
+#include "storage/database.h"
+#include "storage/migrator.h"
+
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -176,6 +182,91 @@ private slots:
         QCOMPARE(audit[0].toObject().value(u"action"_s).toString(), u"roll-forward"_s);
         QCOMPARE(audit[1].toObject().value(u"action"_s).toString(), u"rollback"_s);
         QCOMPARE(ctl({u"engines"_s, u"--json"_s}).code, 0);
+    }
+
+    void loadtestUsageErrors_data() {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("mentions");
+        QTest::newRow("other host")
+            << QStringList{u"loadtest"_s, u"--url"_s, u"http://10.1.2.3:8470"_s} << u"127.0.0.1"_s;
+        QTest::newRow("https") << QStringList{u"loadtest"_s, u"--url"_s, u"https://127.0.0.1:1"_s}
+                               << u"127.0.0.1"_s;
+        QTest::newRow("scale zero")
+            << QStringList{u"loadtest"_s, u"--duration-scale"_s, u"0"_s} << u"duration-scale"_s;
+        QTest::newRow("both durations")
+            << QStringList{u"loadtest"_s, u"--duration-scale"_s, u"1"_s, u"--duration"_s, u"5"_s}
+            << u"give one"_s;
+        QTest::newRow("accounts") << QStringList{u"loadtest"_s, u"--accounts"_s, u"none"_s}
+                                  << u"accounts"_s;
+        QTest::newRow("unknown option")
+            << QStringList{u"loadtest"_s, u"--rps"_s, u"9"_s} << u"rps"_s;
+        QTest::newRow("argument") << QStringList{u"loadtest"_s, u"now"_s} << u"no arguments"_s;
+        QTest::newRow("remote database")
+            << QStringList{u"loadtest"_s, u"--db"_s, u"postgresql://u:p@10.1.2.3:5432/db"_s}
+            << u"this host"_s;
+    }
+    void loadtestUsageErrors() {
+        QFETCH(QStringList, args);
+        QFETCH(QString, mentions);
+        const Run r = ctl(args);
+        QCOMPARE(r.code, 2);
+        QVERIFY2(QString::fromUtf8(r.err).contains(mentions), r.err.constData());
+    }
+
+    // A one-second run of the seed's streams against an API with no engine behind it: every
+    // request is answered, but nothing processes the webhook jobs, so throughput fails and the
+    // exit code is 1; the JSON file holds the same verdicts as the table.
+    void loadtestRunsAndReports() {
+        const QString dbPath = m_dir.filePath(u"ctl.db"_s);
+        {
+            auto spec = trackwatch::core::ConnectionSpec::parse(dbPath);
+            QVERIFY(spec);
+            auto db = trackwatch::core::Database::open(*spec);
+            QVERIFY(db);
+            trackwatch::core::Migrator migrator(**db);
+            QVERIFY(migrator.migrate().ok());
+        }
+        trackwatch::core::ApiConfig api;
+        api.token = u"ctl-load-test-token-0123456789"_s;
+        api.clientState = u"ctl-load-test-client-state"_s;
+        trackwatch::core::ApiServer server(
+            api, *trackwatch::core::ConnectionSpec::parse(dbPath),
+            {std::make_shared<trackwatch::core::QueryCache>(), nullptr, nullptr, nullptr, nullptr});
+        auto port = server.start();
+        QVERIFY2(port, port ? "" : qPrintable(port.error().message));
+        const QString json = m_dir.filePath(u"report.json"_s);
+        const Run r =
+            ctl({u"loadtest"_s, u"--url"_s, u"http://127.0.0.1:%1"_s.arg(*port), u"--duration"_s,
+                 u"1"_s, u"--accounts"_s, u"2"_s, u"--drain"_s, u"0"_s, u"--token"_s, api.token,
+                 u"--client-state"_s, api.clientState, u"--json"_s, json});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.out.contains("FAIL"), r.out.constData());
+        QVERIFY(r.out.contains("not measured"));
+        QVERIFY(r.out.contains("Webhook processing throughput"));
+        QVERIFY2(r.err.contains("tracked"), r.err.constData()); // the progress line
+        QFile file(json);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QJsonObject report = QJsonDocument::fromJson(file.readAll()).object();
+        QCOMPARE(report.value(u"exitCode"_s).toInt(), 1);
+        QCOMPARE(report.value(u"passed"_s).toBool(), false);
+        const QJsonArray streams = report.value(u"streams"_s).toArray();
+        QCOMPARE(streams.size(), 5);
+        for (const QJsonValue& v : streams) {
+            const QJsonObject s = v.toObject();
+            QVERIFY2(s.value(u"errors"_s).toInt() == 0,
+                     qPrintable(s.value(u"stream"_s).toString() + u": "_s +
+                                s.value(u"firstError"_s).toString()));
+            QCOMPARE(s.value(u"sent"_s).toInt(), s.value(u"scheduled"_s).toInt());
+        }
+        bool webhookThroughputFailed = false;
+        for (const QJsonValue& v : report.value(u"criteria"_s).toArray()) {
+            const QJsonObject c = v.toObject();
+            if (c.value(u"name"_s).toString() == u"Webhook processing throughput") {
+                webhookThroughputFailed = c.value(u"result"_s).toString() == u"fail" &&
+                                          c.value(u"value"_s).toDouble() == 0;
+            }
+        }
+        QVERIFY(webhookThroughputFailed);
     }
 
     void unreachableDatabaseIsExitOne() {

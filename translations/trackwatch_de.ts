@@ -1374,27 +1374,37 @@ Die Seite zeigt den zuletzt gelesenen Stand und versucht es jede Sekunde erneut;
         <translation>Engine läuft</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="277"/>
-        <source>Engine: %1</source>
-        <translation>Engine: %1</translation>
+        <location filename="../ui/main_window.cpp" line="278"/>
+        <source>Engine: healthy</source>
+        <translation>Engine: gesund</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="291"/>
+        <location filename="../ui/main_window.cpp" line="279"/>
+        <source>Engine: degraded</source>
+        <translation>Engine: eingeschränkt</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.cpp" line="280"/>
+        <source>Engine: unhealthy</source>
+        <translation>Engine: gestört</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.cpp" line="294"/>
         <source>API: http://%1:%2</source>
         <translation>API: http://%1:%2</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="293"/>
+        <location filename="../ui/main_window.cpp" line="296"/>
         <source>API stopped</source>
         <translation>API angehalten</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="308"/>
+        <location filename="../ui/main_window.cpp" line="311"/>
         <source>Trying the database again…</source>
         <translation>Neuer Verbindungsversuch zur Datenbank…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="349"/>
+        <location filename="../ui/main_window.cpp" line="352"/>
         <source>&lt;b&gt;The database cannot be reached.&lt;/b&gt; %1&lt;br&gt;The dashboards keep their history; Retry connects again.</source>
         <translation>&lt;b&gt;Die Datenbank ist nicht erreichbar.&lt;/b&gt; %1&lt;br&gt;Die Dashboards behalten ihren Verlauf; „Erneut versuchen“ verbindet neu.</translation>
     </message>

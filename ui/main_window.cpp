@@ -274,7 +274,10 @@ void MainWindow::startEngine() {
     connect(m_engine.get(), &core::Engine::snapshotReady, this,
             [this](const core::EngineSnapshot& snapshot) {
                 m_dashboard->showSnapshot(snapshot);
-                m_healthLabel->setText(tr("Engine: %1").arg(snapshot.health.state));
+                const QString& state = snapshot.health.state;
+                m_healthLabel->setText(state == u"healthy"_s    ? tr("Engine: healthy")
+                                       : state == u"degraded"_s ? tr("Engine: degraded")
+                                                                : tr("Engine: unhealthy"));
                 m_healthLabel->setToolTip(snapshot.health.reasons.join(u'\n'));
                 emit snapshotShown();
             });

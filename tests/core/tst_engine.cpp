@@ -77,7 +77,7 @@ private slots:
         QVERIFY(control.setFlag(Flag::EnableBatchIngestion, true, u"load test"_s).ok());
         bool switched = false;
         // Each tick is 50 ms; the engine must notice within a few of them.
-        for (int i = 0; i < 20 && !switched && snapshots.wait(5000); ++i) {
+        for (int i = 0; i < 20 && !switched && snapshots.wait(30000); ++i) {
             switched = snapshots.last().first().value<EngineSnapshot>().batchIngestion;
         }
         QVERIFY(switched);
@@ -85,7 +85,7 @@ private slots:
         // A tripped breaker sends it back to the legacy path although the flag is still on.
         QVERIFY(control.tripBreaker(u"batchIngestion"_s, u"batch path corrupts rows"_s).ok());
         bool legacy = false;
-        for (int i = 0; i < 20 && !legacy && snapshots.wait(5000); ++i) {
+        for (int i = 0; i < 20 && !legacy && snapshots.wait(30000); ++i) {
             legacy = !snapshots.last().first().value<EngineSnapshot>().batchIngestion;
         }
         QVERIFY(legacy);
@@ -131,7 +131,7 @@ private slots:
             return snapshots.last().first().value<EngineSnapshot>().guards.value(0);
         };
         qint64 optimized = 0;
-        for (int i = 0; i < 40 && optimized == 0 && snapshots.wait(5000); ++i) {
+        for (int i = 0; i < 40 && optimized == 0 && snapshots.wait(30000); ++i) {
             optimized = guard().optimized;
         }
         QVERIFY(optimized > 0);
@@ -140,14 +140,14 @@ private slots:
         auto rolledBack = control.rollback(u"test rollback"_s);
         QVERIFY(rolledBack);
         bool applied = false;
-        for (int i = 0; i < 40 && !applied && snapshots.wait(5000); ++i) {
+        for (int i = 0; i < 40 && !applied && snapshots.wait(30000); ++i) {
             applied = snapshots.last().first().value<EngineSnapshot>().controlVersion >=
                       rolledBack->controlVersion;
         }
         QVERIFY(applied);
         const qint64 atRollback = guard().optimized;
-        QVERIFY(snapshots.wait(5000));
-        QVERIFY(snapshots.wait(5000));
+        QVERIFY(snapshots.wait(30000));
+        QVERIFY(snapshots.wait(30000));
         QCOMPARE(guard().optimized, atRollback); // nothing more on the batch path
         QVERIFY(!snapshots.last().first().value<EngineSnapshot>().batchIngestion);
     }
@@ -184,13 +184,13 @@ private slots:
         QSignalSpy snapshots(&engine, &Engine::snapshotReady);
         engine.start();
         QVERIFY(ready.wait(10000));
-        QVERIFY(snapshots.wait(5000));
+        QVERIFY(snapshots.wait(30000));
         QCOMPARE(snapshots.last().first().value<EngineSnapshot>().invalidationsReceived, 0);
         SystemClock now;
         CacheInvalidationChannel writer(*db, now, u"writer"_s);
         QVERIFY(writer.publish({u"d@example.com"_s}).ok());
         qint64 got = 0;
-        for (int i = 0; i < 40 && got == 0 && snapshots.wait(5000); ++i) {
+        for (int i = 0; i < 40 && got == 0 && snapshots.wait(30000); ++i) {
             got = snapshots.last().first().value<EngineSnapshot>().invalidationsReceived;
         }
         QCOMPARE(got, 1);
@@ -228,13 +228,13 @@ private slots:
             }
             return GuardReport{};
         };
-        for (int i = 0; i < 100 && snapshots.wait(5000) && webhookGuard().optimized == 0; ++i) {
+        for (int i = 0; i < 100 && snapshots.wait(30000) && webhookGuard().optimized == 0; ++i) {
         }
         QVERIFY(webhookGuard().optimized > 0);
         QVERIFY(last().webhooks.done > 0);
 
         QVERIFY(control.tripBreaker(u"batchWebhooks"_s, u"priority processor suspect"_s).ok());
-        for (int i = 0; i < 100 && webhookGuard().state != u"forced_open" && snapshots.wait(5000);
+        for (int i = 0; i < 100 && webhookGuard().state != u"forced_open" && snapshots.wait(30000);
              ++i) {
         }
         QCOMPARE(webhookGuard().state, u"forced_open"_s);
@@ -242,7 +242,7 @@ private slots:
         for (int i = 0;
              i < 200 &&
              (webhookGuard().legacy <= legacyBefore + 2 || last().webhooks.queueDepth > 0) &&
-             snapshots.wait(5000);
+             snapshots.wait(30000);
              ++i) {
         }
         QVERIFY(webhookGuard().legacy > legacyBefore + 2);
@@ -281,7 +281,7 @@ private slots:
         QSignalSpy snapshots(&engine, &Engine::snapshotReady);
         engine.start();
         qint64 compared = 0;
-        for (int i = 0; i < 100 && snapshots.wait(5000) && compared < 50; ++i) {
+        for (int i = 0; i < 100 && snapshots.wait(30000) && compared < 50; ++i) {
             compared = snapshots.last().first().value<EngineSnapshot>().webhooks.shadowCompared;
         }
         const EngineSnapshot last = snapshots.last().first().value<EngineSnapshot>();

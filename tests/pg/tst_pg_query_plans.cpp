@@ -193,7 +193,12 @@ private slots:
         while (q->next()) {
             plan += q->value(3).toString() + u'\n';
         }
-        QVERIFY2(plan.contains(u"idx_tracked_emails_active_tracking"_s), qPrintable(plan));
+        // Without statistics SQLite may take the search's (account, sent_at) index instead of
+        // the seed's partial one; either reads the account's range in order, with no sort.
+        QVERIFY2(plan.contains(u"idx_tracked_emails_active_tracking"_s) ||
+                     plan.contains(u"idx_tracked_emails_search_account"_s),
+                 qPrintable(plan));
+        QVERIFY2(plan.contains(u"email_account_id=? AND sent_at>?"_s), qPrintable(plan));
         QVERIFY2(!plan.contains(u"TEMP B-TREE"_s), qPrintable(plan));
     }
 

@@ -40,8 +40,11 @@ int main(int argc, char* argv[]) {
     core::EngineCommandLine engineOptions(12'000, 3600);
     engineOptions.addTo(parser);
     const QCommandLineOption screenshot(
-        u"screenshot"_s, u"Render a page to FILE (PNG) after a few updates, then exit."_s,
-        u"file"_s);
+        u"screenshot"_s,
+        u"Render a page to FILE (PNG) after --screenshot-after updates, then exit."_s, u"file"_s);
+    const QCommandLineOption screenshotAfter(
+        u"screenshot-after"_s, u"Engine updates (seconds) before --screenshot (default 5)."_s,
+        u"n"_s, u"5"_s);
     const QCommandLineOption page(u"page"_s,
                                   u"The page to open: dashboard, control, search or analytics."_s,
                                   u"name"_s, u"dashboard"_s);
@@ -58,7 +61,7 @@ int main(int argc, char* argv[]) {
         u"Serve the engine's HTTP API on 127.0.0.1:PORT too, as trackwatchd does (default: "
         u"off; 0: any free port)."_s,
         u"port"_s);
-    parser.addOptions({screenshot, page, language, theme, readOnly, apiPort});
+    parser.addOptions({screenshot, screenshotAfter, page, language, theme, readOnly, apiPort});
     parser.process(app);
 
     const QLocale locale = parser.isSet(language) ? QLocale(parser.value(language)) : QLocale();
@@ -123,6 +126,13 @@ int main(int argc, char* argv[]) {
     window.showPage(*startPage);
     window.show();
 
+    const int updatesBeforeShot = parser.value(screenshotAfter).toInt();
+    if (parser.isSet(screenshot) && (updatesBeforeShot < 1 || updatesBeforeShot > 3600)) {
+        std::fprintf(stderr,
+                     "trackwatch: --screenshot-after: '%s' is not a number from 1 to 3600\n",
+                     qPrintable(parser.value(screenshotAfter)));
+        return 2;
+    }
     if (parser.isSet(screenshot)) {
         // A few seconds of live updates (or of history alone when read-only), then the picture.
         const QString file = parser.value(screenshot);
@@ -133,16 +143,17 @@ int main(int argc, char* argv[]) {
             QApplication::exit(saved ? 0 : 1);
         };
         int updates = 0;
-        QObject::connect(&window, &ui::MainWindow::snapshotShown, &window, [&updates, take] {
-            if (++updates == 5) {
-                take();
-            }
-        });
+        QObject::connect(&window, &ui::MainWindow::snapshotShown, &window,
+                         [&updates, updatesBeforeShot, take] {
+                             if (++updates == updatesBeforeShot) {
+                                 take();
+                             }
+                         });
         if (options.readOnly) {
             QTimer::singleShot(3000, &window, take);
         }
-        QTimer::singleShot(60'000, &window, [&window] {
-            std::fprintf(stderr, "trackwatch: no engine update within 60 s: %s\n",
+        QTimer::singleShot((60 + 2 * updatesBeforeShot) * 1000, &window, [&window] {
+            std::fprintf(stderr, "trackwatch: the engine did not update in time: %s\n",
                          qPrintable(window.outageMessage()));
             QApplication::exit(1);
         });

@@ -20,7 +20,9 @@
 #include <QApplication>
 #include <QComboBox>
 #include <QDir>
+#include <QSettings>
 #include <QSignalSpy>
+#include <QStandardPaths>
 #include <QTest>
 #include <QWheelEvent>
 
@@ -79,6 +81,12 @@ std::unique_ptr<DashboardPage> makePage(core::DatabaseWorker* worker,
 class TstDashboardPage : public QObject {
     Q_OBJECT
 private slots:
+    // Settings (the remembered range) in a test location, so every run starts on the default.
+    void initTestCase() {
+        QStandardPaths::setTestModeEnabled(true);
+        QSettings().clear();
+    }
+
     void liveRingKeepsTheNewest() {
         LiveRing ring(3);
         for (int i = 1; i <= 5; ++i) {

@@ -41,7 +41,7 @@ BreakerTile::BreakerTile(const QString& operation, bool readOnly, QWidget* paren
     , m_last(new QLabel(this)) {
     setObjectName(u"breaker_"_s + operation);
     setFrameShape(QFrame::StyledPanel);
-    setMinimumWidth(260);
+    setMinimumWidth(200); // five fit side by side in the console's default width
     QFont titleFont = m_title->font();
     titleFont.setBold(true);
     titleFont.setPointSizeF(titleFont.pointSizeF() * 1.15);
@@ -59,9 +59,10 @@ BreakerTile::BreakerTile(const QString& operation, bool readOnly, QWidget* paren
     m_engines->setObjectName(u"engines"_s);
     m_last->setForegroundRole(QPalette::PlaceholderText);
 
-    auto* header = new QHBoxLayout;
-    header->addWidget(m_title, 1);
-    header->addWidget(m_state);
+    // The name on its own line (the operations' names are long), the state under it.
+    auto* header = new QVBoxLayout;
+    header->addWidget(m_title);
+    header->addWidget(m_state, 0, Qt::AlignLeft);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(header);
     layout->addWidget(m_shared);

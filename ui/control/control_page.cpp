@@ -137,6 +137,7 @@ ControlPage::ControlPage(core::DatabaseWorker* db, std::shared_ptr<const core::C
     breakerScroll->setWidgetResizable(true);
     breakerScroll->setFrameShape(QFrame::NoFrame);
     breakerScroll->setVerticalScrollBarPolicy(Qt::ScrollBarAsNeeded);
+    breakerScroll->setMinimumHeight(230); // a whole tile, its Trip and Reset included
     auto* breakerLayout = new QVBoxLayout(breakerBox);
     breakerLayout->addWidget(breakerScroll);
 
@@ -154,7 +155,7 @@ ControlPage::ControlPage(core::DatabaseWorker* db, std::shared_ptr<const core::C
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
     split->setStretchFactor(2, 3);
-    split->setSizes({340, 230, 300});
+    split->setSizes({300, 270, 280});
     split->setChildrenCollapsible(false);
 
     auto* layout = new QVBoxLayout(this);

@@ -19,6 +19,7 @@
 #include <QLocale>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QSettings>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -141,7 +142,13 @@ DashboardPage::DashboardPage(core::DatabaseWorker* db, std::shared_ptr<const cor
     m_historyDebounce.setInterval(300);
     connect(&m_historyDebounce, &QTimer::timeout, this, &DashboardPage::ensureHistory);
 
-    setRange(Range::OneHour);
+    // The range last chosen from the list (a custom range is not kept: it ends in the past).
+    const int stored =
+        QSettings().value(u"dashboard/range"_s, static_cast<int>(Range::OneHour)).toInt();
+    setRange(stored == static_cast<int>(Range::FiveMinutes) ||
+                     stored == static_cast<int>(Range::Day)
+                 ? static_cast<Range>(stored)
+                 : Range::OneHour);
     refresh();
 }
 
@@ -309,6 +316,7 @@ void DashboardPage::buildUi() {
             return;
         }
         setRange(r);
+        QSettings().setValue(u"dashboard/range"_s, static_cast<int>(r)); // the next start's range
     });
     connect(m_applyCustom, &QPushButton::clicked, this, [this]() {
         setCustomRange(m_fromEdit->dateTime().toUTC(), m_toEdit->dateTime().toUTC());

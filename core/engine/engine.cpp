@@ -540,6 +540,9 @@ private:
             logging::get("core.engine")->error("webhook round failed: {}", round.error().message);
             return;
         }
+        if (m_lastError.startsWith(u"webhook processing failing"_s)) {
+            m_lastError.clear(); // it works again: the engine is healthy again
+        }
         done += round->ingestion;
         m_snapshot.webhooks.done += round->done;
         for (const auto& [outcome, n] : {std::pair{u"done"_s, round->done},
@@ -740,12 +743,6 @@ private:
                 ->gauge(u"trackwatch_process_resident_memory_bytes"_s, {},
                         u"The engine process's resident memory"_s)
                 .set(*process.memoryBytes);
-        }
-        if (!m_config.viaWebhooks) {
-            // Jobs may come from the API's webhook receiver; the drain keeps it current otherwise.
-            if (auto depth = m_webhookQueue->depth()) {
-                m_snapshot.webhooks.queueDepth = *depth;
-            }
         }
         m_metrics->gauge(u"trackwatch_webhook_queue_depth"_s, {}, u"Webhook jobs not done yet"_s)
             .set(static_cast<double>(m_snapshot.webhooks.queueDepth));

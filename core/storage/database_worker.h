@@ -17,14 +17,15 @@ class Database;
 
 // A database connection on its own thread, for callers that must never wait on the database
 // (the console's pages). run() queues a job; the job runs on the worker's thread with the
-// worker's Database, and its result is delivered on the receiver's thread through a queued
-// call, dropped if the receiver is gone by then. Jobs run one at a time, in the order queued.
+// worker's Database, and its result is delivered through a queued call on the thread that
+// created the worker (where receivers live), dropped if the receiver is gone by then. Jobs run one
+// at a time, in the order queued.
 //
 // The connection opens on the first job (without migrating: the engine does that). When it
 // cannot open, the job is not run and receives the error. When a job fails and the connection
 // no longer answers, it is closed and the next job opens it again; connectionChanged() reports
 // each change between up and down, so a page can show the outage and offer a retry.
-// Create and destroy it on one thread; run() is thread-safe.
+// Create and destroy it on one thread, where the receivers live too; run() is thread-safe.
 class DatabaseWorker : public QObject {
     Q_OBJECT
 public:
@@ -39,11 +40,16 @@ public:
         QPointer<QObject> target(receiver);
         post([this, target, job = std::move(job), done = std::move(done)]() mutable {
             auto result = std::make_shared<Result<T>>(execute<T>(job));
-            if (target) {
-                QMetaObject::invokeMethod(
-                    target.data(), [done, result]() mutable { done(std::move(*result)); },
-                    Qt::QueuedConnection);
-            }
+            // Back on this object's thread, where the receiver lives and may be deleted: the
+            // check and the call happen there, so the receiver cannot go in between.
+            QMetaObject::invokeMethod(
+                this,
+                [target, done, result]() mutable {
+                    if (target) {
+                        done(std::move(*result));
+                    }
+                },
+                Qt::QueuedConnection);
         });
     }
 

@@ -163,6 +163,7 @@ SearchPage::SearchPage(core::DatabaseWorker* db, QWidget* parent)
     auto* detail = new QWidget(this);
     detail->setObjectName(u"searchDetail"_s);
     m_detailTitle = new QLabel(tr("Select an email to see its timeline."), detail);
+    m_detailTitle->setTextFormat(Qt::PlainText); // a subject is the sender's text, never markup
     m_detailTitle->setObjectName(u"detailTitle"_s);
     m_detailTitle->setWordWrap(true);
     QFont titleFont = m_detailTitle->font();

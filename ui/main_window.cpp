@@ -266,6 +266,9 @@ void MainWindow::startEngine() {
         if (m_worker) {
             hideOutage();
         }
+        if (m_options.api) {
+            startApi();
+        }
     });
     connect(m_engine.get(), &core::Engine::failed, this, [this](const QString& message) {
         m_engineFailed = true;
@@ -282,22 +285,24 @@ void MainWindow::startEngine() {
                 emit snapshotShown();
             });
     m_engine->start();
-    if (m_options.api) {
-        m_api = std::make_unique<core::ApiServer>(*m_options.api, m_config.connection,
-                                                  m_engine->queryContext());
-        auto port = m_api->start();
-        if (port) {
-            m_apiPort = *port;
-            connect(m_engine.get(), &core::Engine::snapshotReady, m_api.get(),
-                    &core::ApiServer::setSnapshot);
-            m_apiLabel->setText(
-                tr("API: http://%1:%2").arg(m_options.api->address.toString()).arg(*port));
-        } else {
-            m_apiLabel->setText(tr("API stopped"));
-            m_apiLabel->setToolTip(port.error().message);
-            m_api.reset();
-        }
+}
+
+void MainWindow::startApi() {
+    // Once the engine is ready: the database answered, so opening the API's own connection
+    // (which start() does while the caller waits) does not hold the window up.
+    m_api = std::make_unique<core::ApiServer>(*m_options.api, m_config.connection,
+                                              m_engine->queryContext());
+    auto port = m_api->start();
+    if (!port) {
+        m_apiLabel->setText(tr("API stopped"));
+        m_apiLabel->setToolTip(port.error().message);
+        m_api.reset();
+        return;
     }
+    m_apiPort = *port;
+    connect(m_engine.get(), &core::Engine::snapshotReady, m_api.get(),
+            &core::ApiServer::setSnapshot);
+    m_apiLabel->setText(tr("API: http://%1:%2").arg(m_options.api->address.toString()).arg(*port));
 }
 
 void MainWindow::connectTo(const core::ConnectionSpec& spec) {

@@ -84,6 +84,7 @@ private:
     void buildPages();
     void dropPages();
     void startEngine();
+    void startApi(); // the HTTP API beside the engine, when options.api asks for it
     void showOutage(const QString& message);
     void hideOutage();
     void rememberConnection(const core::ConnectionSpec& spec);

@@ -4,6 +4,7 @@
 #include "common/logging.h"
 #include "control/control_plane.h"
 #include "storage/database.h"
+#include "storage/tracked_email_repository.h"
 
 #include <QJsonValue>
 #include <QProcessEnvironment>
@@ -54,17 +55,6 @@ QString summaryOf(const AlertRule& rule, AlertState state, double value, int hel
         break;
     }
     return u"%1 %2 (threshold %3)"_s.arg(rule.figure, withUnit(value, rule.unit), threshold);
-}
-
-QDateTime readTime(const QVariant& v) {
-    if (v.typeId() == QMetaType::QDateTime) {
-        return v.toDateTime().toUTC();
-    }
-    QDateTime t = QDateTime::fromString(v.toString(), Qt::ISODateWithMs);
-    if (t.timeSpec() == Qt::LocalTime) {
-        t.setTimeSpec(Qt::UTC);
-    }
-    return t.toUTC();
 }
 
 // An integer JSON value in [low, high], or an error naming the key.
@@ -387,7 +377,7 @@ Result<QList<AlertTransition>> AlertHistory::recent(const QString& engineId, con
         t.severity = q->value(3).toString();
         t.fromState = q->value(4).toString();
         t.toState = q->value(5).toString();
-        t.at = readTime(q->value(6));
+        t.at = TrackedEmailRepository::readTime(q->value(6));
         t.value = q->value(7).isNull() ? kNoData : q->value(7).toDouble();
         t.summary = q->value(8).toString();
         out.append(t);

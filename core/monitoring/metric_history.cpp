@@ -2,6 +2,7 @@
 #include "monitoring/metric_history.h"
 
 #include "storage/database.h"
+#include "storage/tracked_email_repository.h"
 
 #include <QHash>
 #include <QSqlQuery>
@@ -41,17 +42,6 @@ QVariant figure(double v) {
 
 double readFigure(const QVariant& v) {
     return v.isNull() ? kNoData : v.toDouble();
-}
-
-QDateTime readTime(const QVariant& v) {
-    if (v.typeId() == QMetaType::QDateTime) {
-        return v.toDateTime().toUTC();
-    }
-    QDateTime t = QDateTime::fromString(v.toString(), Qt::ISODateWithMs);
-    if (t.timeSpec() == Qt::LocalTime) {
-        t.setTimeSpec(Qt::UTC);
-    }
-    return t.toUTC();
 }
 
 // "?, ?, ?" for n values.
@@ -131,7 +121,7 @@ Result<QList<MonitorSample>> MetricHistory::samples(const QString& engineId, con
         while (q->next()) {
             MonitorSample s;
             s.engineId = q->value(0).toString();
-            s.at = readTime(q->value(1));
+            s.at = TrackedEmailRepository::readTime(q->value(1));
             int column = 2;
             for (double* f : figureRefs(s)) {
                 *f = readFigure(q->value(column++));

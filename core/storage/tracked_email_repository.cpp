@@ -112,7 +112,11 @@ QDateTime TrackedEmailRepository::readTime(const QVariant& v) {
     if (v.typeId() == QMetaType::QDateTime) {
         return v.toDateTime().toUTC();
     }
+    // Stored times are UTC; one written without a zone is read as UTC, not local time.
     QDateTime t = QDateTime::fromString(v.toString(), Qt::ISODateWithMs);
+    if (t.timeSpec() == Qt::LocalTime) {
+        t.setTimeSpec(Qt::UTC);
+    }
     return t.toUTC();
 }
 

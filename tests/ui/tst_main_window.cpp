@@ -77,8 +77,8 @@ private slots:
         ui::MainWindow window(config, std::make_shared<SystemClock>(), options);
         QSignalSpy shown(&window, &ui::MainWindow::snapshotShown);
         window.start();
-        QVERIFY(window.apiPort() != 0);
         QVERIFY(shown.wait(20000));
+        QVERIFY(window.apiPort() != 0);
         QNetworkAccessManager http;
         const QUrl url(u"http://127.0.0.1:%1/api/health/performance"_s.arg(window.apiPort()));
         QNetworkReply* reply = http.get(QNetworkRequest(url));

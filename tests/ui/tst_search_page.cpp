@@ -291,6 +291,10 @@ private slots:
         QTest::newRow("quote") << u"say \"hi\""_s << u"\"say \"\"hi\"\"\""_s;
         QTest::newRow("newline") << u"a\nb"_s << u"\"a\nb\""_s;
         QTest::newRow("carriage return") << u"a\rb"_s << u"\"a\rb\""_s;
+        // Formulas stay text when the export is opened in a spreadsheet.
+        QTest::newRow("formula") << u"=HYPERLINK(1)"_s << u"'=HYPERLINK(1)"_s;
+        QTest::newRow("at") << u"@SUM(A1)"_s << u"'@SUM(A1)"_s;
+        QTest::newRow("minus, quoted") << u"-1,2"_s << u"\"'-1,2\""_s;
     }
     void csvField() {
         QFETCH(QString, value);

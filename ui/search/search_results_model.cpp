@@ -218,11 +218,16 @@ void SearchResultsModel::fetchMore(const QModelIndex& parent) {
 }
 
 QString SearchResultsModel::csvField(const QString& value) {
-    if (!value.contains(u',') && !value.contains(u'"') && !value.contains(u'\n') &&
-        !value.contains(u'\r')) {
-        return value;
+    // A subject or address is someone else's text: one that a spreadsheet would run as a
+    // formula (=, +, -, @ first) is kept as text with a leading apostrophe.
+    static const QString formulaStarts = u"=+-@\t\r"_s;
+    const QString text =
+        !value.isEmpty() && formulaStarts.contains(value.front()) ? u'\'' + value : value;
+    if (!text.contains(u',') && !text.contains(u'"') && !text.contains(u'\n') &&
+        !text.contains(u'\r')) {
+        return text;
     }
-    QString quoted = value;
+    QString quoted = text;
     quoted.replace(u"\""_s, u"\"\""_s);
     return u'"' + quoted + u'"';
 }

@@ -50,7 +50,8 @@ public:
     qint64 firstPageMs() const { return m_firstPageMs; } // -1 until the first page arrived
 
     // The rows (all loaded rows when `rows` is empty) as CSV (RFC 4180: a header line, fields
-    // quoted when they hold a comma, a quote or a line break, CRLF line ends), times in UTC.
+    // quoted when they hold a comma, a quote or a line break, CRLF line ends), times in UTC;
+    // a field a spreadsheet would run as a formula starts with an apostrophe.
     QString toCsv(const QList<int>& rows = {}) const;
     // The same as tab-separated text for pasting into a spreadsheet.
     QString toText(const QList<int>& rows = {}) const;

@@ -596,13 +596,7 @@ int loadtestCommand(const QStringList& arguments) {
         }
         config.durationScale = secs / longest;
     }
-    QString dsn = parser.value(db);
-    if (dsn.isEmpty()) {
-        dsn = qEnvironmentVariable("TRACKWATCH_DB");
-    }
-    if (dsn.isEmpty()) {
-        dsn = ConnectionSpec::defaultSqlitePath();
-    }
+    const QString dsn = ConnectionSpec::chooseDsn(parser.value(db));
     auto spec = ConnectionSpec::parse(dsn);
     if (!spec) {
         return fail(kUsage, u"--db: "_s + spec.error().message);
@@ -722,13 +716,7 @@ int main(int argc, char* argv[]) {
     if (args.isEmpty()) {
         return fail(kUsage, u"no command (try --help)"_s);
     }
-    QString dsn = parser.value(db);
-    if (dsn.isEmpty()) {
-        dsn = qEnvironmentVariable("TRACKWATCH_DB");
-    }
-    if (dsn.isEmpty()) {
-        dsn = ConnectionSpec::defaultSqlitePath();
-    }
+    const QString dsn = ConnectionSpec::chooseDsn(parser.value(db));
     auto spec = ConnectionSpec::parse(dsn);
     if (!spec) {
         return fail(kUsage, u"--db: "_s + spec.error().message);

@@ -89,13 +89,7 @@ Result<EngineConfig> EngineCommandLine::read(const QCommandLineParser& parser) c
                        u"critical, off"_s.arg(parser.value(m_logLevel)));
     }
     EngineConfig config;
-    QString dsn = parser.value(m_db);
-    if (dsn.isEmpty()) {
-        dsn = qEnvironmentVariable("TRACKWATCH_DB");
-    }
-    if (dsn.isEmpty()) {
-        dsn = ConnectionSpec::defaultSqlitePath();
-    }
+    const QString dsn = ConnectionSpec::chooseDsn(parser.value(m_db));
     auto spec = ConnectionSpec::parse(dsn);
     if (!spec) {
         return invalid(u"--db: "_s + spec.error().message);

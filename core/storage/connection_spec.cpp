@@ -223,6 +223,14 @@ Result<ConnectionSpec> ConnectionSpec::parse(const QString& input) {
     return spec;
 }
 
+QString ConnectionSpec::chooseDsn(const QString& given) {
+    if (!given.isEmpty()) {
+        return given;
+    }
+    const QString env = qEnvironmentVariable("TRACKWATCH_DB");
+    return env.isEmpty() ? defaultSqlitePath() : env;
+}
+
 QString ConnectionSpec::defaultSqlitePath() {
     QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
     if (dir.isEmpty()) {

@@ -30,6 +30,9 @@ struct ConnectionSpec {
     // The SQLite file used when no connection string is given: trackwatch.db in the user's
     // data directory (QStandardPaths::AppDataLocation).
     static QString defaultSqlitePath();
+    // The connection string to use: the given one (--db), else TRACKWATCH_DB, else
+    // defaultSqlitePath().
+    static QString chooseDsn(const QString& given);
 
     // For logs and titles: the path, or postgresql://user@host:port/db without the password.
     QString redacted() const;

@@ -7,13 +7,16 @@
 #include "engine/engine.h"
 #include "storage/database.h"
 #include "storage/migrator.h"
+#include "storage/reconnector.h"
 #include "tracking/ingestion_engine.h"
 #include "tracking/mail_importer.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QProcessEnvironment>
+#include <QThread>
 #include <QTimer>
 
 #include <atomic>
@@ -71,6 +74,26 @@ int runImport(const core::EngineConfig& config, const QString& path, const QStri
     options.batch = batch->enabled;
     core::IngestionEngine ingestion(**db, clock, options);
     core::MailImporter importer(ingestion, account);
+    // A database that goes away mid-import (a restart, a failover) is waited for, with
+    // backoff, for up to ten minutes; the chunk in flight is then ingested again.
+    core::Reconnector link(**db, clock);
+    importer.setRetry([&](const core::Error& error) {
+        if ((*db)->connected()) {
+            return false; // the statement failed, not the connection
+        }
+        std::fprintf(stderr, "trackwatchd: %s; reconnecting\n", qPrintable(error.message));
+        QDeadlineTimer giveUp(std::chrono::minutes(10));
+        while (!link.ready()) {
+            if (giveUp.hasExpired()) {
+                return false;
+            }
+            const qint64 wait =
+                std::max<qint64>(0, clock.now().msecsTo(link.outage()->nextAttempt));
+            QThread::msleep(static_cast<unsigned long>(std::min<qint64>(wait, 30'000)));
+        }
+        std::fprintf(stderr, "trackwatchd: database reachable again; resuming the import\n");
+        return true;
+    });
     const bool tty = isatty(fileno(stderr)) != 0;
     QElapsedTimer timer;
     timer.start();

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "common/logging.h"
 
+#include "common/repeat_filter_sink.h"
+
 #include <QDir>
 
 #include <spdlog/sinks/rotating_file_sink.h>
@@ -32,16 +34,20 @@ bool initialize(const QString& logDir, const QString& level) {
     Sinks& s = shared();
     std::lock_guard lock(s.mutex);
     s.sinks.clear();
-    s.sinks.push_back(std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+    // Every logger writes through one filter, so a repeated line is held back wherever it
+    // would have gone.
+    auto filter = std::make_shared<RepeatFilterSink>();
+    filter->add_sink(std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
     if (!logDir.isEmpty() && QDir().mkpath(logDir)) {
         const QString file = QDir(logDir).filePath(QStringLiteral("trackwatch.log"));
         try {
-            s.sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
+            filter->add_sink(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
                 file.toStdString(), 5 * 1024 * 1024, 3));
         } catch (const spdlog::spdlog_ex&) {
             // An unwritable log file leaves the terminal sink; not a reason to stop.
         }
     }
+    s.sinks.push_back(filter);
     s.level = valid ? parsed : spdlog::level::info;
     spdlog::drop_all();
     return valid;

@@ -14,6 +14,7 @@
 #include "ratelimit/guarded_rate_limiter.h"
 #include "storage/database.h"
 #include "storage/migrator.h"
+#include "storage/reconnector.h"
 #include "tracking/email_query_service.h"
 #include "webhooks/mail_source.h"
 #include "webhooks/webhook_processor.h"
@@ -99,6 +100,8 @@ public:
         }
         m_db = std::move(db).value();
         m_db->setMetrics(m_metrics);
+        m_link = std::make_unique<Reconnector>(*m_db, *m_clock, m_config.reconnect);
+        m_link->onRestored([this] { catchUpAfterOutage(); });
         auto alertConfig = AlertConfig::fromSettings(m_config.settings);
         if (!alertConfig) {
             emit failed(u"configuration: "_s + alertConfig.error().message);
@@ -174,16 +177,11 @@ public:
         // PostgreSQL pushes control changes (one NOTIFY per change); the per-tick version poll
         // stays as the fallback and is all SQLite has.
         if (m_db->dialect() == Dialect::PostgreSql) {
-            QSqlDriver* driver = m_db->handle().driver();
-            if (driver->subscribeToNotification(u"trackwatch_control"_s) &&
-                driver->subscribeToNotification(u"trackwatch_cache"_s)) {
-                connect(driver, &QSqlDriver::notification, this, [this](const QString& channel) {
-                    if (channel == u"trackwatch_cache") {
-                        receiveInvalidations();
-                    } else {
-                        applyControl();
-                    }
-                });
+            // A notification only says "read again" (anyone who can connect may send one);
+            // the subscriptions are renewed with each new session (Database::reopen).
+            if (m_db->listen(u"trackwatch_control"_s, [this](const QString&) { applyControl(); }) &&
+                m_db->listen(u"trackwatch_cache"_s,
+                             [this](const QString&) { receiveInvalidations(); })) {
             } else {
                 log->warn("cannot LISTEN for control changes; polling them each tick");
             }
@@ -251,6 +249,7 @@ public:
         m_invalidations.reset();
         m_control.reset();
         m_ingestion.reset();
+        m_link.reset();
         m_db.reset();
     }
 
@@ -383,6 +382,11 @@ private:
     // Firing alerts add to it: a critical one makes the engine unhealthy, a warning degrades it.
     HealthReport health() {
         HealthReport report;
+        m_link->notice();
+        if (const QString outage = m_link->describe(); !outage.isEmpty()) {
+            report.state = u"unhealthy"_s;
+            report.reasons << outage;
+        }
         if (!m_lastError.isEmpty()) {
             report.state = u"unhealthy"_s;
             report.reasons << m_lastError;
@@ -391,7 +395,9 @@ private:
             if (a.state == u"firing") {
                 report.reasons << u"alert %1 (%2) firing since %3: %4"_s.arg(
                     a.rule, a.severity, a.since.toString(Qt::ISODate), a.summary);
-                if (a.severity == u"critical") {
+                // Only a failing engine is unhealthy (503 to a load balancer); every other
+                // alert, a critical low throughput included, degrades it.
+                if (a.rule == u"HighErrorRate") {
                     report.state = u"unhealthy"_s;
                 }
             }
@@ -638,6 +644,23 @@ private:
         return {};
     }
 
+    // A tick in an outage: no statement can run, but the console and the health check hear
+    // that the engine is alive and why it does nothing.
+    void reportOutage() {
+        m_snapshot.health = health();
+        m_snapshot.at = m_clock->now();
+        emit snapshotReady(m_snapshot);
+    }
+
+    // Back on a new session: what changed while away is read again rather than trusted to
+    // notifications that were lost with the old one.
+    void catchUpAfterOutage() {
+        m_controlVersion = -1; // rebuild on the control plane as it is now
+        m_cache->invalidateAll();
+        m_lastError.clear();
+        m_countsDirty = true;
+    }
+
     void countBatch(bool failed) {
         m_metrics
             ->counter(u"trackwatch_ingestion_batches"_s,
@@ -667,7 +690,14 @@ private:
                      u"injected error in this %1 (--inject-errors)"_s.arg(what)};
     }
 
+    // While the database is unreachable a tick only says so; the Reconnector retries with
+    // backoff, and the work of the ticks missed is done once it is back (the simulator's
+    // minutes wait in m_pendingMail, webhook jobs in their queue).
     void tick() {
+        if (!m_link->ready()) {
+            reportOutage();
+            return;
+        }
         applyControl();
         receiveInvalidations();
         syncRateLimits();
@@ -676,21 +706,28 @@ private:
         if (m_simulator) {
             // A simulated minute at a time, so a stop request (the console closing during the
             // first tick's hour of backfill) is honoured between steps.
-            while (m_simulatedUntil < now && !m_stopping.load()) {
-                const QDateTime next = std::min(now, m_simulatedUntil.addSecs(60));
-                const QList<Delivery> mail = m_simulator->advanceTo(next, m_config.simulateRate);
-                m_simulatedUntil = next;
+            // A minute's mail stays pending until it is stored: a failed step (the database
+            // gone) is tried again on a later tick, and ingestion is idempotent, so what the
+            // failed attempt did store is not stored twice.
+            while ((!m_pendingMail.isEmpty() || m_simulatedUntil < now) && !m_stopping.load()) {
+                if (m_pendingMail.isEmpty()) {
+                    const QDateTime next = std::min(now, m_simulatedUntil.addSecs(60));
+                    m_pendingMail = m_simulator->advanceTo(next, m_config.simulateRate);
+                    m_simulatedUntil = next;
+                }
                 const Status s = [&] {
                     LatencyHistogram::ScopedTimer timer(m_metrics->histogram(
                         u"trackwatch_ingestion_step_duration_seconds"_s, {},
                         u"One simulated minute of mail: ingested, or stored and notified"_s));
-                    return m_config.viaWebhooks ? notify(mail) : ingestGuarded(mail, done);
+                    return m_config.viaWebhooks ? notify(m_pendingMail)
+                                                : ingestGuarded(m_pendingMail, done);
                 }();
                 if (!s) {
                     m_lastError = u"ingestion failing: "_s + s.error().message;
                     logging::get("core.engine")->error("ingestion failed: {}", s.error().message);
                     break;
                 }
+                m_pendingMail.clear();
                 m_lastError.clear();
             }
         }
@@ -899,6 +936,9 @@ private:
     }
 
     void expire() {
+        if (!m_db->connected()) {
+            return; // the next run does it; the tick reconnects
+        }
         if (auto r = m_ingestion->resolveStrandedPending(); !r) {
             logging::get("core.engine")->error("pending sweep failed: {}", r.error().message);
         }
@@ -918,6 +958,9 @@ private:
     }
 
     void refreshAnalytics() {
+        if (!m_db->connected()) {
+            return;
+        }
         if (const Status s = m_ingestion->repository().refreshAnalytics(m_clock->now()); !s) {
             logging::get("core.engine")->error("analytics refresh failed: {}", s.error().message);
         }
@@ -926,6 +969,7 @@ private:
     EngineConfig m_config;
     std::shared_ptr<const Clock> m_clock;
     std::unique_ptr<Database> m_db;
+    std::unique_ptr<Reconnector> m_link; // keeps m_db usable across outages
     std::unique_ptr<IngestionEngine> m_ingestion;
     std::unique_ptr<ControlPlane> m_control;
     std::unique_ptr<EngineRegistry> m_registry;
@@ -934,6 +978,7 @@ private:
     QString m_lastError;                      // the last tick's failure, cleared on success
     qint64 m_controlVersion = -1;
     std::unique_ptr<TrafficSimulator> m_simulator;
+    QList<Delivery> m_pendingMail; // the simulator's last minute, until it is stored
     QTimer m_tick;
     QTimer m_maintenance;
     QTimer m_analytics;

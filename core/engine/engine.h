@@ -7,6 +7,7 @@
 #include "engine/engine_registry.h"
 #include "monitoring/monitor_sample.h"
 #include "storage/connection_spec.h"
+#include "storage/reconnector.h"
 #include "tracking/ingestion_engine.h"
 #include "tracking/traffic_simulator.h"
 
@@ -50,6 +51,8 @@ struct EngineConfig {
     double injectErrorsPercent = 0;
     int historyEveryTicks = 10; // every tenth sample goes to metric_snapshots
     int historyKeepDays = 8;    // samples and alert transitions older than this are pruned
+    // How soon, by the engine's clock, a lost database is tried again, and again.
+    BackoffPolicy reconnect;
 };
 
 // One optimized path's guard as the engine last saw it.

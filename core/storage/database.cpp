@@ -6,11 +6,14 @@
 
 #include <QAtomicInt>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QScopeGuard>
 #include <QSqlDriver>
 #include <QSqlError>
 #include <QThread>
+
+#include <libpq-fe.h>
 
 #include <chrono>
 
@@ -52,10 +55,57 @@ QString statementKind(const QString& sql) {
 
 } // namespace
 
+namespace {
+
+// The driver's words for an error: the server's text, else the driver's, else the error's.
+QString errorText(const QSqlError& e) {
+    for (const QString& text : {e.databaseText(), e.driverText(), e.text()}) {
+        if (!text.trimmed().isEmpty()) {
+            return text.trimmed();
+        }
+    }
+    return u"no error text from the driver"_s;
+}
+
+// A new SQLite file is created here, readable by its owner and group only (the WAL and shared
+// memory files SQLite adds take the same mode), before the driver creates it world-readable.
+QString createPrivateFile(const QString& path) {
+    if (QFileInfo::exists(path)) {
+        return {};
+    }
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly,
+                   QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadGroup) &&
+        !QFileInfo::exists(path)) { // another process may have created it just now
+        return u"cannot create %1: %2"_s.arg(path, file.errorString());
+    }
+    return {};
+}
+
+// Two connections opening a new file at once race to switch it to WAL; the loser sees
+// "database is locked" without the busy handler's help. WAL is a property of the file, so the
+// loser waits for the winner: it retries (up to the busy timeout) until the file says "wal".
+Status enableWal(Database& db) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    auto delay = std::chrono::milliseconds(2);
+    for (;;) {
+        auto r = db.exec(u"PRAGMA journal_mode=WAL"_s);
+        if (r && r->next() && r->value(0).toString().compare(u"wal"_s, Qt::CaseInsensitive) == 0) {
+            return {};
+        }
+        const QString why = r ? u"the file stays in another journal mode"_s : r.error().message;
+        if (std::chrono::steady_clock::now() > deadline || (!r && !why.contains(u"locked"_s))) {
+            return Error{ErrorCode::Unavailable, u"PRAGMA journal_mode=WAL: "_s + why};
+        }
+        QThread::msleep(static_cast<unsigned long>(delay.count())); // bounded: see deadline
+        delay = std::min(delay * 2, std::chrono::milliseconds(100));
+    }
+}
+
+} // namespace
+
 Error sqlError(const QSqlQuery& query, const QString& what) {
-    const QSqlError e = query.lastError();
-    QString text = e.databaseText().isEmpty() ? e.text() : e.databaseText();
-    return Error{ErrorCode::DatabaseError, u"%1: %2"_s.arg(what, text.trimmed())};
+    return Error{ErrorCode::DatabaseError, u"%1: %2"_s.arg(what, errorText(query.lastError()))};
 }
 
 Result<std::unique_ptr<Database>> Database::open(const ConnectionSpec& spec) {
@@ -74,6 +124,8 @@ Result<std::unique_ptr<Database>> Database::open(const ConnectionSpec& spec) {
             const QFileInfo file(spec.path);
             if (!QDir().mkpath(file.absolutePath())) {
                 failure = u"cannot create the directory %1"_s.arg(file.absolutePath());
+            } else if (spec.path != u":memory:") {
+                failure = createPrivateFile(spec.path);
             }
             db.setDatabaseName(spec.path);
             db.setConnectOptions(u"QSQLITE_BUSY_TIMEOUT=10000"_s);
@@ -103,20 +155,8 @@ Result<std::unique_ptr<Database>> Database::open(const ConnectionSpec& spec) {
         }
         if (failure.isEmpty()) {
             auto database = std::unique_ptr<Database>(new Database(spec, db));
-            if (spec.dialect == Dialect::Sqlite) {
-                for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
-                                           "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000"}) {
-                    if (auto r = database->exec(QString::fromLatin1(pragma)); !r) {
-                        return Error{ErrorCode::Unavailable, u"cannot use SQLite file %1: %2"_s.arg(
-                                                                 spec.path, r.error().message)};
-                    }
-                }
-            } else {
-                // Literals are inlined with standard quoting (see literal()).
-                if (auto r = database->exec(u"SET standard_conforming_strings = on"_s); !r) {
-                    return r.error();
-                }
-                (void)database->exec(u"SET client_min_messages = warning"_s);
+            if (const Status s = database->configureSession(); !s) {
+                return s.error();
             }
             return database;
         }
@@ -128,7 +168,132 @@ Result<std::unique_ptr<Database>> Database::open(const ConnectionSpec& spec) {
 
 Database::Database(ConnectionSpec spec, QSqlDatabase db)
     : m_spec(std::move(spec))
-    , m_db(std::move(db)) {}
+    , m_db(std::move(db)) {
+    connectNotifications();
+}
+
+// Every driver this object gets (one per session) hands its notifications to m_listeners;
+// the connection ends with the driver.
+void Database::connectNotifications() {
+    QSqlDriver* driver = m_db.driver();
+    QObject::connect(driver, &QSqlDriver::notification, driver, [this](const QString& channel) {
+        if (const auto it = m_listeners.constFind(channel); it != m_listeners.cend()) {
+            (*it)(channel);
+        }
+    });
+}
+
+// What every session needs, at open and again after reopen().
+Status Database::configureSession() {
+    if (m_spec.dialect == Dialect::Sqlite) {
+        Status s = enableWal(*this);
+        for (const char* pragma :
+             {"PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000"}) {
+            if (s) {
+                s = Status::from(exec(QString::fromLatin1(pragma)));
+            }
+        }
+        if (!s) {
+            return Error{ErrorCode::Unavailable,
+                         u"cannot use SQLite file %1: %2"_s.arg(m_spec.path, s.error().message)};
+        }
+        return {};
+    }
+    // Literals are inlined with standard quoting (see literal()).
+    if (auto r = exec(u"SET standard_conforming_strings = on"_s); !r) {
+        return r.error();
+    }
+    (void)exec(u"SET client_min_messages = warning"_s);
+    return {};
+}
+
+bool Database::connectionLost() {
+    if (!m_db.isOpen()) {
+        return true;
+    }
+    if (m_spec.dialect == Dialect::Sqlite) {
+        return false; // a file: statements fail, the connection does not go away
+    }
+    // QPSQL hands out its PGconn* this way (QSqlDriver::handle()'s documented use).
+    const QVariant handle = m_db.driver()->handle();
+    if (!handle.isValid() || qstrcmp(handle.typeName(), "PGconn*") != 0) {
+        return true;
+    }
+    const PGconn* conn = *static_cast<PGconn* const*>(handle.constData());
+    return conn == nullptr || PQstatus(conn) != CONNECTION_OK;
+}
+
+Error Database::lostError() const {
+    return Error{ErrorCode::Unavailable, u"database connection lost: "_s + m_lostReason};
+}
+
+Status Database::reopen() {
+    ++m_session;
+    // A new connection rather than the old one opened again: Qt 6.4's QPSQL keeps state of
+    // the old session across close() and open() (its notification socket), and then delivers
+    // no notification. Statements prepared on the old one lose their driver with it.
+    const QString old = m_db.connectionName();
+    QSqlDatabase fresh = QSqlDatabase::cloneDatabase(m_db, nextConnectionName());
+    m_db.close();
+    m_db = fresh;
+    QSqlDatabase::removeDatabase(old);
+    if (!m_db.open()) {
+        QString failure = errorText(m_db.lastError());
+        if (m_spec.password.size() >= 4) {
+            failure.replace(m_spec.password, u"***"_s);
+        }
+        m_lostReason = failure;
+        return Error{ErrorCode::Unavailable,
+                     u"cannot open database %1: %2"_s.arg(m_spec.redacted(), failure)};
+    }
+    m_lostReason.clear();
+    connectNotifications();
+    if (Status s = configureSession(); !s || !subscribeAll()) {
+        m_db.close();
+        m_lostReason = s ? u"cannot LISTEN: "_s + errorText(m_db.lastError()) : s.error().message;
+        return lostError();
+    }
+    // The new session gets the old one's socket number, and Qt 6.4's QPSQL delivers nothing
+    // there until the old session's socket watch is gone, on the next turn of the event loop.
+    // Listening anew then (UNLISTEN, LISTEN) makes a watch that works.
+    QSqlDriver* driver = m_db.driver();
+    QMetaObject::invokeMethod(
+        driver,
+        [this, driver, session = m_session] {
+            if (session != m_session || !connected()) {
+                return; // another session by now: its own reopen() does this
+            }
+            for (auto it = m_listeners.cbegin(); it != m_listeners.cend(); ++it) {
+                (void)driver->unsubscribeFromNotification(it.key());
+            }
+            if (!subscribeAll()) {
+                logging::get("core.storage")
+                    ->warn("cannot LISTEN again after reconnecting: {}",
+                           errorText(m_db.lastError()));
+            }
+        },
+        Qt::QueuedConnection);
+    return {};
+}
+
+bool Database::listen(const QString& channel, NotificationHandler handler) {
+    m_listeners.insert(channel, std::move(handler));
+    if (m_db.driver()->subscribeToNotification(channel)) {
+        return true;
+    }
+    m_listeners.remove(channel);
+    return false;
+}
+
+bool Database::subscribeAll() {
+    QSqlDriver* driver = m_db.driver();
+    for (auto it = m_listeners.cbegin(); it != m_listeners.cend(); ++it) {
+        if (!driver->subscribeToNotification(it.key())) {
+            return false;
+        }
+    }
+    return true;
+}
 
 Database::~Database() {
     setMetrics(nullptr);
@@ -151,11 +316,14 @@ Result<QSqlQuery> Database::exec(const QString& sql, const QVariantList& values)
         }
         statement = std::move(inlined).value();
     }
+    if (!connected()) {
+        return lostError();
+    }
     QSqlQuery query(m_db);
     query.setForwardOnly(true);
     if (!m_metrics) {
         if (!query.exec(statement)) {
-            return sqlError(query, firstLine(sql));
+            return failed(query, sql);
         }
         return query;
     }
@@ -170,9 +338,18 @@ Result<QSqlQuery> Database::exec(const QString& sql, const QVariantList& values)
             ->counter(u"trackwatch_db_query_errors"_s, {{u"statement"_s, kind}},
                       u"Database statements that failed"_s)
             .increment();
-        return sqlError(query, firstLine(sql));
+        return failed(query, sql);
     }
     return query;
+}
+
+Error Database::failed(const QSqlQuery& query, const QString& sql) {
+    Error error = sqlError(query, firstLine(sql));
+    if (connectionLost()) {
+        m_lostReason = errorText(query.lastError());
+        error.code = ErrorCode::Unavailable;
+    }
+    return error;
 }
 
 void Database::setMetrics(std::shared_ptr<MetricsRegistry> metrics) {
@@ -227,20 +404,36 @@ Status Database::transaction(const std::function<Status()>& body) {
     const auto begin = [&] {
         return sqlite ? exec(u"BEGIN IMMEDIATE"_s).ok() : m_db.transaction();
     };
+    if (!connected()) {
+        return lostError();
+    }
     markBusy(1);
     const auto idle = qScopeGuard([this] { markBusy(-1); });
     if (!begin()) {
+        if (!connected() || connectionLost()) {
+            m_lostReason = m_lostReason.isEmpty() ? errorText(m_db.lastError()) : m_lostReason;
+            return lostError();
+        }
         return Status::failure(ErrorCode::DatabaseError,
-                               u"cannot begin a transaction: "_s + m_db.lastError().text());
+                               u"cannot begin a transaction: "_s + errorText(m_db.lastError()));
     }
     Status result = body();
     if (result.ok()) {
-        const bool committed = sqlite ? exec(u"COMMIT"_s).ok() : m_db.commit();
-        if (committed) {
+        QString why;
+        if (sqlite) {
+            auto commit = exec(u"COMMIT"_s);
+            why = commit ? QString() : commit.error().message;
+        } else if (!m_db.commit()) {
+            why = errorText(m_db.lastError());
+        }
+        if (why.isEmpty()) {
             return result;
         }
-        result = Status::failure(ErrorCode::DatabaseError,
-                                 u"commit failed: "_s + m_db.lastError().text());
+        result = Status::failure(ErrorCode::DatabaseError, u"commit failed: "_s + why);
+        if (connectionLost()) {
+            m_lostReason = errorText(m_db.lastError());
+            return lostError();
+        }
     }
     if (sqlite) {
         (void)exec(u"ROLLBACK"_s);
@@ -340,8 +533,8 @@ Result<QString> Database::inlineValues(const QString& sql, const QVariantList& v
 }
 
 bool Database::ping() {
-    QSqlQuery query(m_db);
-    return query.exec(u"SELECT 1"_s) && query.next();
+    auto r = exec(u"SELECT 1"_s);
+    return r && r->next();
 }
 
 } // namespace trackwatch::core

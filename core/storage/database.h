@@ -5,6 +5,7 @@
 #include "storage/connection_spec.h"
 
 #include <QHash>
+#include <QMap>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QString>
@@ -48,8 +49,33 @@ public:
     // when the commit fails). Not reentrant.
     Status transaction(const std::function<Status()>& body);
 
-    // Whether the connection still answers (a cheap round trip).
+    // Whether the connection still answers (a cheap round trip). A connection that does not
+    // is marked lost, as a failed statement would mark it.
     bool ping();
+
+    // False once the connection was lost (the server went away, restarted or ended this
+    // session), until reopen() succeeds. While lost, exec() and transaction() fail at once
+    // with ErrorCode::Unavailable and touch no driver. A statement that fails for any other
+    // reason leaves the connection usable.
+    bool connected() const { return m_lostReason.isEmpty(); }
+    // Why the connection was found lost ("server closed the connection unexpectedly", ...).
+    const QString& lostReason() const { return m_lostReason; }
+
+    // Connects again with the same settings: this object stays, so references held by
+    // callers stay valid, but the session is new (see session()). The session settings and
+    // every listen() channel are restored. Backoff between attempts is the caller's (see
+    // Reconnector).
+    Status reopen();
+
+    // Counts reopen()s: statements a caller prepared on this connection (QSqlQuery::prepare)
+    // belong to the session they were prepared in and must be prepared again when it changed.
+    int session() const { return m_session; }
+
+    // LISTEN on a PostgreSQL channel: `handler` runs on this thread for each notification on
+    // it, in this session and every later one. A notification is only a hint to read again:
+    // anyone who can connect may send one. False when the driver cannot subscribe.
+    using NotificationHandler = std::function<void(const QString& channel)>;
+    bool listen(const QString& channel, NotificationHandler handler);
 
     // Times every statement from now on into the registry: the histogram
     // trackwatch_db_query_duration_seconds{statement} (statement: the SQL's first keyword,
@@ -83,6 +109,13 @@ private:
     void markBusy(int delta);
 
     Database(ConnectionSpec spec, QSqlDatabase db);
+    Status configureSession();
+    Error failed(const QSqlQuery& query, const QString& sql); // the error; marks a lost connection
+    // After a failed statement: whether the connection itself is gone (not only the statement).
+    bool connectionLost();
+    Error lostError() const;
+    void connectNotifications();
+    bool subscribeAll(); // LISTEN on every channel of m_listeners, on the current driver
     Result<QString> inlineValues(const QString& sql, const QVariantList& values) const;
     Result<QString> literal(const QVariant& value) const;
     ConnectionSpec m_spec;
@@ -93,6 +126,9 @@ private:
     Gauge* m_inUseGauge = nullptr;
     int m_busy = 0; // nesting of exec() and transaction()
     QString m_operation;
+    QString m_lostReason;                           // empty while connected
+    QMap<QString, NotificationHandler> m_listeners; // listen()ed, renewed by reopen()
+    int m_session = 0;
 };
 
 // The driver's error of a query as a core Error.

@@ -122,6 +122,12 @@ QDateTime TrackedEmailRepository::readTime(const QVariant& v) {
 
 Result<QSqlQuery*> TrackedEmailRepository::prepared(std::optional<QSqlQuery>& slot,
                                                     const QString& sql) {
+    if (m_preparedIn != m_db.session()) { // prepared in a session that is gone
+        m_applyReply.reset();
+        m_applyBounce.reset();
+        m_findAccount.reset();
+        m_preparedIn = m_db.session();
+    }
     if (!slot) {
         QSqlQuery q(m_db.handle());
         if (!q.prepare(sql)) {

@@ -131,6 +131,7 @@ private:
     std::optional<QSqlQuery> m_applyReply;
     std::optional<QSqlQuery> m_applyBounce;
     std::optional<QSqlQuery> m_findAccount;
+    int m_preparedIn = 0; // the Database::session() the statements above were prepared in
 };
 
 } // namespace trackwatch::core

@@ -130,6 +130,10 @@ Status MailImporter::flush(ImportStats& stats) {
     }
     IngestionStats done;
     auto r = m_ingestion.ingest(m_buffer, &done);
+    while (!r && m_retry && m_retry(r.error())) {
+        done = {};
+        r = m_ingestion.ingest(m_buffer, &done);
+    }
     m_buffer.clear();
     stats.ingestion += done;
     if (!r) {

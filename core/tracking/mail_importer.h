@@ -41,6 +41,12 @@ public:
     // Progress is reported at most every `interval` messages.
     void setProgress(ProgressFn fn, int interval = 1000);
 
+    // Asked when a chunk fails: true once the chunk may be ingested again (the caller waited
+    // for a lost database to come back; ingestion is idempotent, so what the failed attempt
+    // stored is not stored twice), false to fail the import with the error.
+    using RetryFn = std::function<bool(const Error&)>;
+    void setRetry(RetryFn fn) { m_retry = std::move(fn); }
+
     Result<ImportStats> importPath(const QString& path);
 
 private:
@@ -52,6 +58,7 @@ private:
     IngestionEngine& m_ingestion;
     QString m_account;
     ProgressFn m_progress;
+    RetryFn m_retry;
     int m_interval = 1000;
     QList<Delivery> m_buffer;
     ImportProgress m_state;

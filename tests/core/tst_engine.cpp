@@ -4,6 +4,7 @@
 #include "engine/engine.h"
 #include "engine/engine_registry.h"
 
+#include "../support/shared_manual_clock.h"
 #include "../support/test_databases.h"
 
 #include <QJsonDocument>
@@ -11,7 +12,6 @@
 #include <QTest>
 
 #include <cmath>
-#include <mutex>
 
 using namespace trackwatch;
 using namespace trackwatch::core;
@@ -19,24 +19,7 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-// A clock the test moves while the engine thread reads it.
-class SharedManualClock final : public Clock {
-public:
-    explicit SharedManualClock(QDateTime start)
-        : m_now(std::move(start)) {}
-    QDateTime now() const override {
-        std::lock_guard lock(m_mutex);
-        return m_now;
-    }
-    void advanceSecs(qint64 s) {
-        std::lock_guard lock(m_mutex);
-        m_now = m_now.addSecs(s);
-    }
-
-private:
-    mutable std::mutex m_mutex;
-    QDateTime m_now;
-};
+using test::SharedManualClock;
 
 AlertStatus alertOf(const EngineSnapshot& s, const QString& rule) {
     for (const AlertStatus& a : s.alerts) {

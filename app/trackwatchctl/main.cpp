@@ -508,6 +508,48 @@ Result<std::unique_ptr<Database>> openFor(const ConnectionSpec& spec, bool readO
     return database;
 }
 
+// The help's summary of every command.
+QString description() {
+    return u"Trackwatch control plane from a terminal.\n\n"
+           u"  flags list | flags set NAME on|off | flags clear NAME\n"
+           u"  rollout list | rollout set NAME PERCENT | rollout check ACCOUNT\n"
+           u"  breakers list | breakers trip NAME | breakers reset NAME\n"
+           u"  rollback | roll-forward   [--yes] [--wait SECS]\n"
+           u"  engines\n"
+           u"  audit [--target T] [--actor A] [--since TIME] [--limit N]\n"
+           u"  migrate\n"
+           u"  retention show | retention run   [--config FILE] [--tracking-days N]\n"
+           u"  backup FILE   (SQLite; on PostgreSQL prints the pg_dump command and exits 2)\n"
+           u"  loadtest [--url U] [--duration-scale F | --duration SECS] [--accounts N] "
+           u"[--json FILE]\n           (loadtest --help for all its options)\n\n"
+           u"Changes need --reason. Listing commands and retention show never migrate: they need "
+           u"a schema as new as this binary (backup never migrates either). Exit codes: 0 done, "
+           u"1 database failed (or an engine did not acknowledge a rollback), 2 usage or "
+           u"invalid input."_s;
+}
+
+// retention show|run with the policy from --config (or TRACKWATCH_CONFIG) and --tracking-days.
+int retention(const ConnectionSpec& spec, const QStringList& args, const QCommandLineParser& parser,
+              const QCommandLineOption& config, const QCommandLineOption& trackingDays) {
+    bool daysOk = false;
+    const int days = parser.value(trackingDays).toInt(&daysOk);
+    if (!daysOk || days < 1 || days > 3650) {
+        return fail(kUsage, u"--tracking-days: '%1' is not a number from 1 to 3650"_s.arg(
+                                parser.value(trackingDays)));
+    }
+    const QString configPath =
+        parser.isSet(config) ? parser.value(config) : qEnvironmentVariable("TRACKWATCH_CONFIG");
+    auto settings = readConfigFile(configPath);
+    if (!settings) {
+        return fail(kUsage, u"--config: "_s + settings.error().message);
+    }
+    auto policy = RetentionPolicy::fromSettings(*settings, days);
+    if (!policy) {
+        return fail(kUsage, u"--config: "_s + policy.error().message);
+    }
+    return retentionCommand(spec, args, *policy, parser.isSet(u"json"_s));
+}
+
 } // namespace
 
 int main(int argc, char* argv[]) {
@@ -519,22 +561,7 @@ int main(int argc, char* argv[]) {
         return loadtestCommand(QCoreApplication::arguments());
     }
     QCommandLineParser parser;
-    parser.setApplicationDescription(
-        u"Trackwatch control plane from a terminal.\n\n"
-        u"  flags list | flags set NAME on|off | flags clear NAME\n"
-        u"  rollout list | rollout set NAME PERCENT | rollout check ACCOUNT\n"
-        u"  breakers list | breakers trip NAME | breakers reset NAME\n"
-        u"  rollback | roll-forward   [--yes] [--wait SECS]\n"
-        u"  engines\n"
-        u"  audit [--target T] [--actor A] [--since TIME] [--limit N]\n"
-        u"  migrate\n"
-        u"  retention show | retention run   [--config FILE] [--tracking-days N]\n"
-        u"  backup FILE   (SQLite; on PostgreSQL prints the pg_dump command and exits 2)\n"
-        u"  loadtest [--url U] [--duration-scale F | --duration SECS] [--accounts N] "
-        u"[--json FILE]\n           (loadtest --help for all its options)\n\n"
-        u"Changes need --reason. Listing commands, retention show and backup never migrate: "
-        u"they need a schema as new as this binary. Exit codes: 0 done, 1 database failed (or "
-        u"an engine did not acknowledge a rollback), 2 usage or invalid input."_s);
+    parser.setApplicationDescription(description());
     const QCommandLineOption help = parser.addHelpOption();
     const QCommandLineOption version = parser.addVersionOption();
     const QCommandLineOption db(u"db"_s,
@@ -598,23 +625,7 @@ int main(int argc, char* argv[]) {
         return backupCommand(*spec, args.mid(1), parser.isSet(json));
     }
     if (group == u"retention") {
-        bool daysOk = false;
-        const int days = parser.value(trackingDays).toInt(&daysOk);
-        if (!daysOk || days < 1 || days > 3650) {
-            return fail(kUsage, u"--tracking-days: '%1' is not a number from 1 to 3650"_s.arg(
-                                    parser.value(trackingDays)));
-        }
-        const QString configPath =
-            parser.isSet(config) ? parser.value(config) : qEnvironmentVariable("TRACKWATCH_CONFIG");
-        auto settings = readConfigFile(configPath);
-        if (!settings) {
-            return fail(kUsage, u"--config: "_s + settings.error().message);
-        }
-        auto policy = RetentionPolicy::fromSettings(*settings, days);
-        if (!policy) {
-            return fail(kUsage, u"--config: "_s + policy.error().message);
-        }
-        return retentionCommand(*spec, args.mid(1), *policy, parser.isSet(json));
+        return retention(*spec, args.mid(1), parser, config, trackingDays);
     }
     bool waitOk = false;
     const int waitSecs = parser.value(wait).toInt(&waitOk);

@@ -11,6 +11,17 @@
 -- (the tables' owner; then trackwatch_readonly must already exist, as creating it needs
 -- CREATEROLE). Idempotent: run it again at any time.
 --
+-- It also takes away what a reader does not need and could misuse to stall the engines:
+--   - TEMP on the database (temporary tables), from PUBLIC; granted back to the writer;
+--   - EXECUTE on the advisory-lock functions (pg_advisory_lock, pg_try_advisory_lock,
+--     pg_advisory_xact_lock and their shared variants), from PUBLIC; granted back to the
+--     writer. Holding the migrations' lock key used to freeze every engine start and every
+--     trackwatchctl command. Changing these functions' privileges needs a superuser: run as
+--     the tables' owner, the script says so in a NOTICE and leaves them as they are.
+-- The writer is the tables' owner (the role that migrated), else the database's owner. If the
+-- engines log in as another role, grant it the same: GRANT TEMP ON DATABASE ... and GRANT
+-- EXECUTE ON FUNCTION pg_try_advisory_lock(bigint), ... (see the loop below).
+--
 -- Tables that later migrations create are covered by default privileges of the tables' owner
 -- (the role that created schema_migrations, i.e. the one that migrates): every table or view it
 -- creates in schema public from now on is readable by trackwatch_readonly, with nothing to run
@@ -51,3 +62,38 @@ REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER
     ON ALL TABLES IN SCHEMA public FROM trackwatch_readonly;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM trackwatch_readonly;
 REVOKE CREATE ON SCHEMA public FROM trackwatch_readonly;
+
+-- What a reader does not need. See the header: TEMP and the advisory locks go to the writer
+-- only.
+DO $$
+DECLARE
+    writer TEXT;
+    fn REGPROCEDURE;
+BEGIN
+    SELECT tableowner INTO writer
+    FROM pg_tables WHERE schemaname = 'public' AND tablename = 'schema_migrations';
+    IF writer IS NULL THEN
+        SELECT pg_get_userbyid(datdba) INTO writer
+        FROM pg_database WHERE datname = current_database();
+    END IF;
+    EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database());
+    EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM trackwatch_readonly',
+                   current_database());
+    EXECUTE format('GRANT TEMPORARY ON DATABASE %I TO %I', current_database(), writer);
+    IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+        RAISE NOTICE 'not a superuser: the advisory-lock functions keep their privileges; run '
+                     'this script as a superuser to take them from PUBLIC';
+        RETURN;
+    END IF;
+    FOR fn IN
+        SELECT p.oid::regprocedure FROM pg_proc p
+        JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = 'pg_catalog' AND p.proname LIKE 'pg\_%advisory%lock%'
+          AND p.proname NOT LIKE '%unlock%'
+    LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', fn);
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM trackwatch_readonly', fn);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', fn, writer);
+    END LOOP;
+END;
+$$;

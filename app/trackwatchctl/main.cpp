@@ -2,80 +2,32 @@
 // trackwatchctl: the control plane from a terminal, for on-call engineers.
 //
 // Exit codes: 0 done; 1 the database failed or refused; 2 usage error or invalid input.
-#include "api/api_server.h"
+#include "common/config_file.h"
 #include "common/logging.h"
 #include "control/control_plane.h"
 #include "control/rollout.h"
 #include "engine/engine_registry.h"
-#include "loadtest/load_tester.h"
+#include "maintenance.h"
+#include "output.h"
 #include "storage/connection_spec.h"
 #include "storage/database.h"
 #include "storage/migrator.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
-#include <QFile>
 #include <QJsonArray>
-#include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 
-#include <cmath>
 #include <cstdio>
 
 #include <unistd.h>
 
 using namespace trackwatch::core;
+using namespace trackwatch::ctl;
 using namespace Qt::StringLiterals;
 
 namespace {
-
-constexpr int kOk = 0;
-constexpr int kFailed = 1;
-constexpr int kUsage = 2;
-
-int fail(int code, const QString& message) {
-    std::fprintf(stderr, "trackwatchctl: %s\n", qPrintable(message));
-    return code;
-}
-
-int failWith(const Error& error) {
-    return fail(error.code == ErrorCode::InvalidArgument ? kUsage : kFailed, error.message);
-}
-
-void printJson(const QJsonValue& value) {
-    const QByteArray text = value.isArray()
-                                ? QJsonDocument(value.toArray()).toJson(QJsonDocument::Indented)
-                                : QJsonDocument(value.toObject()).toJson(QJsonDocument::Indented);
-    std::fwrite(text.constData(), 1, static_cast<size_t>(text.size()), stdout);
-}
-
-// Columns padded to their widest cell, header first.
-void printTable(const QStringList& header, const QList<QStringList>& rows) {
-    QList<qsizetype> widths;
-    for (const QString& h : header) {
-        widths << h.size();
-    }
-    for (const QStringList& row : rows) {
-        for (qsizetype c = 0; c < row.size() && c < widths.size(); ++c) {
-            widths[c] = std::max(widths[c], row[c].size());
-        }
-    }
-    auto line = [&](const QStringList& cells) {
-        QString out;
-        for (qsizetype c = 0; c < cells.size(); ++c) {
-            out += c + 1 < cells.size() ? cells[c].leftJustified(widths[c] + 2) : cells[c];
-        }
-        std::printf("%s\n", qPrintable(out));
-    };
-    line(header);
-    for (const QStringList& row : rows) {
-        line(row);
-    }
-}
-
-QString timeText(const QDateTime& t) {
-    return t.isValid() ? t.toUTC().toString(u"yyyy-MM-dd HH:mm:ss'Z'"_s) : QString();
-}
 
 struct Context {
     ControlPlane& control;
@@ -326,9 +278,9 @@ int rolloutCommand(Context& ctx, const QStringList& args) {
     if (verb == u"set" && args.size() == 3) {
         bool ok = false;
         const int percentage = args[2].toInt(&ok);
-        if (!ok) {
-            return fail(kUsage,
-                        u"rollout set: '%1' is not a whole number from 0 to 100"_s.arg(args[2]));
+        if (!ok || percentage < 0 || percentage > 100) {
+            return fail(kUsage, u"rollout set: the percentage must be a whole number from 0 to "
+                                u"100, not '%1'"_s.arg(args[2]));
         }
         auto moved = ctx.control.rolloutPreview(args[1], percentage);
         if (!moved) {
@@ -485,182 +437,117 @@ int auditCommand(Context& ctx, const QCommandLineParser& parser, const QCommandL
     return kOk;
 }
 
-// A secret from its option, else its environment variable, else the file trackwatchd wrote.
-QString secret(const QCommandLineParser& parser, const QCommandLineOption& option,
-               const char* variable, const QString& path) {
-    if (parser.isSet(option)) {
-        return parser.value(option);
-    }
-    if (const QString env = qEnvironmentVariable(variable); !env.isEmpty()) {
-        return env;
-    }
-    auto stored = ApiServer::readSecretFile(path);
-    return stored ? *stored : QString();
-}
-
-// trackwatchctl loadtest: the seed's LOAD_TEST_CONFIG against a running engine, then the
-// seed's criteria as a pass/fail table. Its options differ from the other commands' (--json
-// takes a file), so it has a parser of its own. Exit codes: 0 every measured criterion passed,
-// 1 one failed (or the run could not start), 2 usage.
-int loadtestCommand(const QStringList& arguments) {
-    QCommandLineParser parser;
-    parser.setApplicationDescription(
-        u"trackwatchctl loadtest: runs the seed's load test (email ingestion 3/s over 10 "
-        u"accounts for 600 s; tracked 30/s, analytics 10/s, sync 5/s for 300 s; webhooks 15/s "
-        u"for 600 s after a backlog of 200) open-loop against a running engine, then prints the "
-        u"seed's target metrics and week 1/2/3 criteria as pass/fail. Exit codes: 0 every "
-        u"measured criterion passed, 1 one failed, 2 usage."_s);
-    const QCommandLineOption help({u"h"_s, u"help"_s}, u"Show this help."_s);
-    const QCommandLineOption url(u"url"_s, u"The engine's API (default http://127.0.0.1:8470)."_s,
-                                 u"url"_s, u"http://127.0.0.1:8470"_s);
-    const QCommandLineOption db(u"db"_s,
-                                u"The engine's database (default: env TRACKWATCH_DB, else the "
-                                u"console's SQLite file)."_s,
-                                u"dsn"_s);
-    const QCommandLineOption token(u"token"_s,
-                                   u"Bearer token for POST /api/emails/sync (default: env "
-                                   u"TRACKWATCH_API_TOKEN, else the file trackwatchd wrote)."_s,
-                                   u"token"_s);
-    const QCommandLineOption clientState(
-        u"client-state"_s,
-        u"The webhook subscription's clientState (default: env TRACKWATCH_CLIENT_STATE, else "
-        u"the file trackwatchd wrote)."_s,
-        u"secret"_s);
-    const QCommandLineOption scale(u"duration-scale"_s,
-                                   u"Multiply every stream's duration (default 1)."_s, u"f"_s);
-    const QCommandLineOption duration(
-        u"duration"_s, u"Run the longest stream this many seconds, the others in proportion."_s,
-        u"secs"_s);
-    const QCommandLineOption accounts(u"accounts"_s, u"Mailboxes (default 10)."_s, u"n"_s, u"10"_s);
-    const QCommandLineOption drain(
-        u"drain"_s,
-        u"Seconds ingestion and webhook jobs may take to catch up at the end (default 10)."_s,
-        u"secs"_s, u"10"_s);
-    const QCommandLineOption json(u"json"_s, u"Also write the report as JSON to this file."_s,
-                                  u"file"_s);
-    const QCommandLineOption quiet(u"quiet"_s, u"No progress line."_s);
-    parser.addOptions(
-        {help, url, db, token, clientState, scale, duration, accounts, drain, json, quiet});
-    parser.addPositionalArgument(u"loadtest"_s, u"The command."_s);
-    if (!parser.parse(arguments)) {
-        return fail(kUsage, u"loadtest: "_s + parser.errorText());
-    }
-    if (parser.isSet(help)) {
-        std::printf("%s", qPrintable(parser.helpText()));
-        return kOk;
-    }
-    if (parser.positionalArguments() != QStringList{u"loadtest"_s}) {
-        return fail(kUsage, u"loadtest takes no arguments, only options (try loadtest --help)"_s);
-    }
-
-    LoadTestConfig config = LoadTestConfig::seed();
-    config.url = QUrl(parser.value(url));
-    if (const Status s = checkLoopbackUrl(config.url); !s) {
-        return fail(kUsage, u"--url: "_s + s.error().message);
-    }
-    if (config.url.port() < 0) {
-        config.url.setPort(8470);
-    }
-    bool ok = false;
-    config.accounts = parser.value(accounts).toInt(&ok);
-    if (!ok || config.accounts < 1 || config.accounts > 10000) {
-        return fail(kUsage, u"--accounts: '%1' is not a number from 1 to 10000"_s.arg(
-                                parser.value(accounts)));
-    }
-    config.drainSecs = parser.value(drain).toDouble(&ok);
-    if (!ok || config.drainSecs < 0 || config.drainSecs > 3600) {
-        return fail(kUsage, u"--drain: '%1' is not a number of seconds from 0 to 3600"_s.arg(
-                                parser.value(drain)));
-    }
-    if (parser.isSet(scale) && parser.isSet(duration)) {
-        return fail(kUsage, u"--duration-scale and --duration: give one"_s);
-    }
-    if (parser.isSet(scale)) {
-        config.durationScale = parser.value(scale).toDouble(&ok);
-        if (!ok || !std::isfinite(config.durationScale) || config.durationScale <= 0 ||
-            config.durationScale > 100) {
-            return fail(kUsage,
-                        u"--duration-scale: '%1' is not a number above 0 (at most 100)"_s.arg(
-                            parser.value(scale)));
-        }
-    }
-    if (parser.isSet(duration)) {
-        const double secs = parser.value(duration).toDouble(&ok);
-        if (!ok || !std::isfinite(secs) || secs <= 0 || secs > 86400) {
-            return fail(kUsage, u"--duration: '%1' is not a number of seconds above 0"_s.arg(
-                                    parser.value(duration)));
-        }
-        double longest = 0;
-        for (const LoadStreamConfig& s : config.streams) {
-            longest = std::max(longest, s.durationSecs);
-        }
-        config.durationScale = secs / longest;
-    }
-    const QString dsn = ConnectionSpec::chooseDsn(parser.value(db));
-    auto spec = ConnectionSpec::parse(dsn);
-    if (!spec) {
-        return fail(kUsage, u"--db: "_s + spec.error().message);
-    }
-    if (spec->dialect == Dialect::PostgreSql && spec->host != u"127.0.0.1" &&
-        spec->host != u"localhost" && spec->host != u"::1" && !spec->host.startsWith(u'/')) {
-        return fail(kUsage, u"--db: the load tester only uses a database on this host"_s);
-    }
-    config.database = *spec;
-    config.token = secret(parser, token, "TRACKWATCH_API_TOKEN", ApiServer::defaultTokenPath());
-    config.clientState =
-        secret(parser, clientState, "TRACKWATCH_CLIENT_STATE", ApiServer::defaultClientStatePath());
-    if (config.token.isEmpty()) {
-        std::fprintf(stderr,
-                     "trackwatchctl: no API token (--token, TRACKWATCH_API_TOKEN or %s): "
-                     "sync requests will be refused\n",
-                     qPrintable(ApiServer::defaultTokenPath()));
-    }
-    if (config.clientState.isEmpty()) {
-        std::fprintf(stderr,
-                     "trackwatchctl: no clientState (--client-state, TRACKWATCH_CLIENT_STATE or "
-                     "%s): notifications will be refused\n",
-                     qPrintable(ApiServer::defaultClientStatePath()));
-    }
-
-    const bool showProgress = !parser.isSet(quiet);
-    LoadTester tester(config);
-    auto report = tester.run([&](const LoadProgress& p) {
-        if (showProgress) {
-            std::fprintf(stderr, "%s\n", qPrintable(p.line()));
-        }
-    });
-    if (!report) {
-        return failWith(report.error());
-    }
-    std::printf("%s", qPrintable(report->text()));
-    if (parser.isSet(json)) {
-        QFile file(parser.value(json));
-        const QByteArray text = QJsonDocument(report->toJson()).toJson(QJsonDocument::Indented);
-        if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) ||
-            file.write(text) != text.size() || !file.flush()) {
-            return fail(kFailed, u"--json: cannot write %1: %2"_s.arg(parser.value(json),
-                                                                      file.errorString()));
-        }
-    }
-    return report->exitCode();
-}
+// Options followed by a value, so that the value is never taken for a command word.
+const QStringList kValuedOptions{u"--db"_s,    u"--reason"_s, u"--target"_s,
+                                 u"--actor"_s, u"--since"_s,  u"--limit"_s,
+                                 u"--wait"_s,  u"--config"_s, u"--tracking-days"_s};
 
 // The command word: the first argument that is neither an option nor an option's value.
 QString commandWord(const QStringList& arguments) {
-    static const QStringList valued{u"--db"_s,    u"--reason"_s, u"--target"_s, u"--actor"_s,
-                                    u"--since"_s, u"--limit"_s,  u"--wait"_s};
     for (qsizetype i = 1; i < arguments.size(); ++i) {
         const QString& a = arguments[i];
         if (a == u"--") {
             return arguments.value(i + 1);
         }
-        if (valued.contains(a)) {
+        if (kValuedOptions.contains(a)) {
             ++i;
         } else if (!a.startsWith(u'-')) {
             return a;
         }
     }
     return {};
+}
+
+// QCommandLineParser takes "-1" for an option named 1. A negative number among the command's
+// words, and the words after it, go behind "--", so the command says what is wrong with it
+// ("rollout set caching -1": the percentage must be 0..100) instead of "Unknown option '1'".
+QStringList protectNegativeNumbers(const QStringList& arguments) {
+    static const QRegularExpression negative(u"^-[0-9.]"_s);
+    if (arguments.contains(u"--"_s)) {
+        return arguments;
+    }
+    QStringList front{arguments.value(0)};
+    QStringList back;
+    for (qsizetype i = 1; i < arguments.size(); ++i) {
+        const QString& a = arguments[i];
+        if (kValuedOptions.contains(a) && i + 1 < arguments.size()) {
+            front << a << arguments[++i];
+        } else if (a.startsWith(u'-') && !negative.match(a).hasMatch()) {
+            front << a;
+        } else if (!back.isEmpty() || negative.match(a).hasMatch()) {
+            back << a;
+        } else {
+            front << a;
+        }
+    }
+    return back.isEmpty() ? arguments : front + QStringList{u"--"_s} + back;
+}
+
+// Commands that only read: they never migrate (a read-only role may not, and must not wait
+// for the migration lock), and they refuse a schema older than this binary.
+bool readsOnly(const QStringList& args) {
+    const QString group = args.value(0);
+    const QString verb = args.value(1);
+    return (group == u"flags" && verb == u"list") ||
+           (group == u"rollout" && (verb == u"list" || verb == u"check")) ||
+           (group == u"breakers" && verb == u"list") || group == u"engines" || group == u"audit";
+}
+
+Result<std::unique_ptr<Database>> openFor(const ConnectionSpec& spec, bool readOnly) {
+    if (readOnly) {
+        return Migrator::openWithoutMigrating(spec);
+    }
+    auto database = Database::open(spec);
+    if (!database) {
+        return database.error();
+    }
+    Migrator migrator(**database);
+    if (auto r = migrator.migrate(); !r) {
+        return r.error();
+    }
+    return database;
+}
+
+// The help's summary of every command.
+QString description() {
+    return u"Trackwatch control plane from a terminal.\n\n"
+           u"  flags list | flags set NAME on|off | flags clear NAME\n"
+           u"  rollout list | rollout set NAME PERCENT | rollout check ACCOUNT\n"
+           u"  breakers list | breakers trip NAME | breakers reset NAME\n"
+           u"  rollback | roll-forward   [--yes] [--wait SECS]\n"
+           u"  engines\n"
+           u"  audit [--target T] [--actor A] [--since TIME] [--limit N]\n"
+           u"  migrate\n"
+           u"  retention show | retention run   [--config FILE] [--tracking-days N]\n"
+           u"  backup FILE   (SQLite; on PostgreSQL prints the pg_dump command and exits 2)\n"
+           u"  loadtest [--url U] [--duration-scale F | --duration SECS] [--accounts N] "
+           u"[--json FILE]\n           (loadtest --help for all its options)\n\n"
+           u"Changes need --reason. Listing commands and retention show never migrate: they need "
+           u"a schema as new as this binary (backup never migrates either). Exit codes: 0 done, "
+           u"1 database failed (or an engine did not acknowledge a rollback), 2 usage or "
+           u"invalid input."_s;
+}
+
+// retention show|run with the policy from --config (or TRACKWATCH_CONFIG) and --tracking-days.
+int retention(const ConnectionSpec& spec, const QStringList& args, const QCommandLineParser& parser,
+              const QCommandLineOption& config, const QCommandLineOption& trackingDays) {
+    bool daysOk = false;
+    const int days = parser.value(trackingDays).toInt(&daysOk);
+    if (!daysOk || days < 1 || days > 3650) {
+        return fail(kUsage, u"--tracking-days: '%1' is not a number from 1 to 3650"_s.arg(
+                                parser.value(trackingDays)));
+    }
+    const QString configPath =
+        parser.isSet(config) ? parser.value(config) : qEnvironmentVariable("TRACKWATCH_CONFIG");
+    auto settings = readConfigFile(configPath);
+    if (!settings) {
+        return fail(kUsage, u"--config: "_s + settings.error().message);
+    }
+    auto policy = RetentionPolicy::fromSettings(*settings, days);
+    if (!policy) {
+        return fail(kUsage, u"--config: "_s + policy.error().message);
+    }
+    return retentionCommand(spec, args, *policy, parser.isSet(u"json"_s));
 }
 
 } // namespace
@@ -674,20 +561,9 @@ int main(int argc, char* argv[]) {
         return loadtestCommand(QCoreApplication::arguments());
     }
     QCommandLineParser parser;
-    parser.setApplicationDescription(
-        u"Trackwatch control plane from a terminal.\n\n"
-        u"  flags list | flags set NAME on|off | flags clear NAME\n"
-        u"  rollout list | rollout set NAME PERCENT | rollout check ACCOUNT\n"
-        u"  breakers list | breakers trip NAME | breakers reset NAME\n"
-        u"  rollback | roll-forward   [--yes] [--wait SECS]\n"
-        u"  engines\n"
-        u"  audit [--target T] [--actor A] [--since TIME] [--limit N]\n"
-        u"  loadtest [--url U] [--duration-scale F | --duration SECS] [--accounts N] "
-        u"[--json FILE]\n           (loadtest --help for all its options)\n\n"
-        u"Changes need --reason. Exit codes: 0 done, 1 database failed (or an engine did not "
-        u"acknowledge a rollback), 2 usage or invalid input."_s);
-    parser.addHelpOption();
-    parser.addVersionOption();
+    parser.setApplicationDescription(description());
+    const QCommandLineOption help = parser.addHelpOption();
+    const QCommandLineOption version = parser.addVersionOption();
     const QCommandLineOption db(u"db"_s,
                                 u"Database (default: env TRACKWATCH_DB, else the "
                                 u"console's SQLite file)."_s,
@@ -705,11 +581,31 @@ int main(int argc, char* argv[]) {
                                   u"rollback, roll-forward: seconds to wait for every running "
                                   u"engine to acknowledge (default 10)."_s,
                                   u"secs"_s, u"10"_s);
-    parser.addOptions({db, json, reason, target, actor, since, limit, yes, wait});
-    parser.addPositionalArgument(
-        u"command"_s,
-        u"flags, rollout, breakers, rollback, roll-forward, engines, audit or loadtest."_s);
-    parser.process(app);
+    const QCommandLineOption config(u"config"_s,
+                                    u"retention: the configuration file whose \"retention\" "
+                                    u"section sets the policy (env TRACKWATCH_CONFIG)."_s,
+                                    u"file"_s);
+    const QCommandLineOption trackingDays(
+        u"tracking-days"_s,
+        u"retention: the engines' --tracking-days (default 30); pending replies are kept at "
+        u"least a day longer."_s,
+        u"days"_s, u"30"_s);
+    parser.addOptions(
+        {db, json, reason, target, actor, since, limit, yes, wait, config, trackingDays});
+    parser.addPositionalArgument(u"command"_s,
+                                 u"flags, rollout, breakers, rollback, roll-forward, engines, "
+                                 u"audit, migrate, retention, backup or loadtest."_s);
+    if (!parser.parse(protectNegativeNumbers(QCoreApplication::arguments()))) {
+        return fail(kUsage, parser.errorText() + u" (try --help)"_s);
+    }
+    if (parser.isSet(help)) {
+        std::printf("%s", qPrintable(parser.helpText()));
+        return kOk;
+    }
+    if (parser.isSet(version)) {
+        std::printf("trackwatchctl %s\n", TRACKWATCH_VERSION);
+        return kOk;
+    }
     logging::initialize({}, u"warn"_s);
 
     const QStringList args = parser.positionalArguments();
@@ -721,13 +617,15 @@ int main(int argc, char* argv[]) {
     if (!spec) {
         return fail(kUsage, u"--db: "_s + spec.error().message);
     }
-    auto database = Database::open(*spec);
-    if (!database) {
-        return fail(kFailed, database.error().message);
+    const QString group = args.first();
+    if (group == u"migrate" && args.size() == 1) {
+        return migrateCommand(*spec, parser.isSet(json));
     }
-    Migrator migrator(**database);
-    if (auto r = migrator.migrate(); !r) {
-        return fail(kFailed, r.error().message);
+    if (group == u"backup") {
+        return backupCommand(*spec, args.mid(1), parser.isSet(json));
+    }
+    if (group == u"retention") {
+        return retention(*spec, args.mid(1), parser, config, trackingDays);
     }
     bool waitOk = false;
     const int waitSecs = parser.value(wait).toInt(&waitOk);
@@ -735,12 +633,20 @@ int main(int argc, char* argv[]) {
         return fail(kUsage, u"--wait: '%1' is not a number of seconds from 0 to 600"_s.arg(
                                 parser.value(wait)));
     }
+    static const QStringList kGroups{u"flags"_s,        u"rollout"_s, u"breakers"_s, u"rollback"_s,
+                                     u"roll-forward"_s, u"engines"_s, u"audit"_s};
+    if (!kGroups.contains(group)) {
+        return fail(kUsage, u"unknown command '%1' (try --help)"_s.arg(args.join(u' ')));
+    }
+    auto database = openFor(*spec, readsOnly(args));
+    if (!database) {
+        return fail(kFailed, database.error().message);
+    }
     SystemClock clock;
     ControlPlane control(**database, clock);
     EngineRegistry registry(**database, clock);
     Context ctx{control,           registry, parser.isSet(json), parser.value(reason),
                 parser.isSet(yes), waitSecs};
-    const QString group = args.first();
     if (group == u"flags") {
         return flagsCommand(ctx, args.mid(1));
     }

@@ -140,8 +140,8 @@ int main(int argc, char* argv[]) {
     parser.setApplicationDescription(
         u"Trackwatch engine, headless: imports mail or runs the traffic simulator against a "
         u"database. Set ENABLE_BATCH_INGESTION=true for batch ingestion."_s);
-    parser.addHelpOption();
-    parser.addVersionOption();
+    const QCommandLineOption help = parser.addHelpOption();
+    const QCommandLineOption version = parser.addVersionOption();
     core::EngineCommandLine engineOptions(0, 0);
     engineOptions.addTo(parser);
     const QCommandLineOption import(
@@ -157,7 +157,19 @@ int main(int argc, char* argv[]) {
                                         u"address"_s, u"127.0.0.1"_s);
     const QCommandLineOption noApi(u"no-api"_s, u"Run without the HTTP API."_s);
     parser.addOptions({import, account, apiPort, apiAddress, noApi});
-    parser.process(app);
+    // A usage error exits 2, as every invalid value does (process() would exit 1).
+    if (!parser.parse(QCoreApplication::arguments())) {
+        std::fprintf(stderr, "trackwatchd: %s (try --help)\n", qPrintable(parser.errorText()));
+        return 2;
+    }
+    if (parser.isSet(help)) {
+        std::printf("%s", qPrintable(parser.helpText()));
+        return 0;
+    }
+    if (parser.isSet(version)) {
+        std::printf("trackwatchd %s\n", TRACKWATCH_VERSION);
+        return 0;
+    }
 
     auto config = engineOptions.read(parser);
     if (!config) {

@@ -8,8 +8,11 @@
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 
+#include <cstdio>
 #include <mutex>
 #include <vector>
+
+#include <sys/stat.h>
 
 namespace trackwatch::core::logging {
 namespace {
@@ -40,9 +43,17 @@ bool initialize(const QString& logDir, const QString& level) {
     filter->add_sink(std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
     if (!logDir.isEmpty() && QDir().mkpath(logDir)) {
         const QString file = QDir(logDir).filePath(QStringLiteral("trackwatch.log"));
+        // The log may name mailboxes and hosts: only its owner reads it (0600), also after a
+        // rotation creates a new file and when an older release left it 0644.
+        spdlog::file_event_handlers handlers;
+        handlers.after_open = [](const spdlog::filename_t&, std::FILE* stream) {
+            if (stream) {
+                (void)::fchmod(::fileno(stream), S_IRUSR | S_IWUSR);
+            }
+        };
         try {
             filter->add_sink(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
-                file.toStdString(), 5 * 1024 * 1024, 3));
+                file.toStdString(), 5 * 1024 * 1024, 3, false, handlers));
         } catch (const spdlog::spdlog_ex&) {
             // An unwritable log file leaves the terminal sink; not a reason to stop.
         }

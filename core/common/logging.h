@@ -21,7 +21,7 @@ template <> struct fmt::formatter<QString> : fmt::formatter<std::string_view> {
 namespace trackwatch::core::logging {
 
 // Sets up the sinks every named logger shares: the terminal (stderr) and, when logDir is not
-// empty, a rotating file trackwatch.log there (5 MiB x 3). Level names are spdlog's (trace,
+// empty, a rotating file trackwatch.log there (5 MiB x 3, mode 0600). Level names are spdlog's (trace,
 // debug, info, warn, error, critical, off). Returns false and leaves defaults on a bad level.
 // Call once at start, before threads log.
 bool initialize(const QString& logDir, const QString& level);

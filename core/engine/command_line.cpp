@@ -4,6 +4,7 @@
 #include "common/config_file.h"
 #include "common/logging.h"
 #include "monitoring/alert_rules.h"
+#include "storage/retention.h"
 
 #include <QDir>
 #include <QStandardPaths>
@@ -119,7 +120,8 @@ Result<EngineConfig> EngineCommandLine::read(const QCommandLineParser& parser) c
     bool ok = true;
     config.simulateRate =
         parser.isSet(m_simulate) ? parser.value(m_simulate).toDouble(&ok) : m_defaultRate;
-    if (!ok || config.simulateRate < 0 || config.simulateRate > 10'000'000) {
+    // Written so that NaN fails too: every comparison with NaN is false.
+    if (!ok || !(config.simulateRate >= 0 && config.simulateRate <= 10'000'000)) {
         return invalid(u"--simulate: '%1' is not a rate from 0 to 10000000 emails per hour"_s.arg(
             parser.value(m_simulate)));
     }
@@ -179,6 +181,11 @@ Result<EngineConfig> EngineCommandLine::read(const QCommandLineParser& parser) c
     config.webhookShadow = parser.isSet(m_webhookShadow);
     if (config.webhookShadow && !config.viaWebhooks) {
         return invalid(u"--webhook-shadow needs --via-webhooks"_s);
+    }
+    if (auto retention =
+            RetentionPolicy::fromSettings(config.settings, config.ingestion.trackingDays);
+        !retention) {
+        return invalid(u"--config: "_s + retention.error().message);
     }
     config.simulateBackfillSecs = m_backfillSecs;
     if (config.connection.dialect == Dialect::Sqlite) {

@@ -15,6 +15,7 @@
 #include "storage/database.h"
 #include "storage/migrator.h"
 #include "storage/reconnector.h"
+#include "storage/retention.h"
 #include "tracking/email_query_service.h"
 #include "webhooks/mail_source.h"
 #include "webhooks/webhook_processor.h"
@@ -250,6 +251,7 @@ public:
         m_control.reset();
         m_ingestion.reset();
         m_link.reset();
+        m_retention.reset();
         m_db.reset();
     }
 
@@ -955,6 +957,14 @@ private:
             logging::get("core.engine")->warn("invalidation prune failed: {}", r.error().message);
         }
         pruneHistory();
+        if (!m_retention) {
+            m_retention = std::make_unique<Retention>(
+                *m_db, *m_clock,
+                RetentionPolicy::orDefaults(m_config.settings, m_config.ingestion.trackingDays));
+        }
+        if (auto r = m_retention->purgeSome(); !r) {
+            logging::get("core.engine")->warn("retention failed: {}", r.error().message);
+        }
     }
 
     void refreshAnalytics() {
@@ -1012,6 +1022,7 @@ private:
     std::unique_ptr<PriorityWebhookProcessor> m_shadowWebhooks;
     std::unique_ptr<MetricHistory> m_history;
     std::unique_ptr<AlertMonitor> m_alerts;
+    std::unique_ptr<Retention> m_retention; // made by the first expire()
     ProcessResources m_process;
     qint64 m_monitorTicks = 0;
     QDateTime m_lastPrune;

@@ -189,17 +189,31 @@ Result<ConnectionSpec> ConnectionSpec::parse(const QString& input) {
         text.startsWith(u"postgres://"_s, Qt::CaseInsensitive)) {
         return parseUrl(text);
     }
-    static const QRegularExpression schemeRe(u"^([A-Za-z][A-Za-z0-9+.-]*)://"_s);
-    if (const auto m = schemeRe.match(text); m.hasMatch()) {
-        if (m.captured(1).compare(u"sqlite"_s, Qt::CaseInsensitive) != 0 &&
-            m.captured(1).compare(u"file"_s, Qt::CaseInsensitive) != 0) {
-            return fail(u"unknown scheme '%1' (use postgresql://... or a SQLite file path)"_s.arg(
-                m.captured(1)));
-        }
+    // A mistyped URL must not become a SQLite file named after it (with the password in the
+    // name): "postgresql:/u:pw@h/db", "postgresql//u:pw@h/db", "postgres:x", "postgres".
+    static const QRegularExpression postgresRe(u"^postgres(?:ql)?(?:[:/\\\\@]|$)"_s,
+                                               QRegularExpression::CaseInsensitiveOption);
+    if (postgresRe.match(text).hasMatch()) {
+        return fail(u"it starts like a PostgreSQL URL but not with postgresql:// (write "
+                    u"postgresql://user:password@host:port/dbname, or ./NAME for a SQLite file)"_s);
     }
     static const QRegularExpression keywordRe(u"^[A-Za-z_]+\\s*="_s);
     if (keywordRe.match(text).hasMatch()) {
         return parseKeywords(text);
+    }
+    // Any other "scheme:" (two letters or more, so a drive letter is not one): only sqlite: and
+    // file:// are ours. Only the scheme's name is repeated: what follows may be a password.
+    static const QRegularExpression schemeRe(u"^([A-Za-z][A-Za-z0-9+.-]+):"_s);
+    if (const auto m = schemeRe.match(text); m.hasMatch()) {
+        const QString scheme = m.captured(1);
+        const bool ours = scheme.compare(u"sqlite"_s, Qt::CaseInsensitive) == 0 ||
+                          (scheme.compare(u"file"_s, Qt::CaseInsensitive) == 0 &&
+                           text.mid(scheme.size()).startsWith(u"://"_s));
+        if (!ours) {
+            return fail(u"unknown scheme '%1:' (use postgresql://..., host=... dbname=..., or a "
+                        u"SQLite file path; write ./NAME for a file whose name has a ':')"_s.arg(
+                            scheme.left(32)));
+        }
     }
     QString path = text;
     for (const QString& prefix : {u"sqlite://"_s, u"file://"_s, u"sqlite:"_s}) {
@@ -215,7 +229,10 @@ Result<ConnectionSpec> ConnectionSpec::parse(const QString& input) {
         return fail(u"':memory:' is not supported: every engine thread needs the same database"_s);
     }
     if (QFileInfo(path).isDir()) {
-        return fail(u"'%1' is a directory, not a SQLite file"_s.arg(path));
+        // The path is repeated only when it cannot be a mistyped URL with a password in it.
+        const bool quotable = !path.contains(u'@') && !path.contains(u':');
+        return fail(quotable ? u"'%1' is a directory, not a SQLite file"_s.arg(path)
+                             : u"the path is a directory, not a SQLite file"_s);
     }
     ConnectionSpec spec;
     spec.dialect = Dialect::Sqlite;

@@ -73,6 +73,22 @@ private slots:
             QCOMPARE(spec->dialect, Dialect::Sqlite);
             QCOMPARE(spec->path, file);
         }
+        // A colon further in, or a name that merely begins with "postgres", is still a path.
+        for (const QString& name :
+             {u"a:b.db"_s, u"x:y/z.db"_s, u"postgres.db"_s, u"postgresql-backup.db"_s}) {
+            const QString inside = dir.filePath(name);
+            for (const QString& text : {inside, u"sqlite:"_s + inside}) {
+                const auto spec = ConnectionSpec::parse(text);
+                QVERIFY2(spec.ok(), qPrintable(text));
+                QCOMPARE(spec->dialect, Dialect::Sqlite);
+                QCOMPARE(spec->path, inside);
+            }
+        }
+        for (const QString& text : {u"./a:b.db"_s, u"postgres.db"_s, u"a:b.db"_s}) {
+            const auto spec = ConnectionSpec::parse(text);
+            QVERIFY2(spec.ok(), qPrintable(text));
+            QCOMPARE(spec->dialect, Dialect::Sqlite);
+        }
         const auto relative = ConnectionSpec::parse(u"relative/x.db"_s);
         QVERIFY(relative.ok());
         QVERIFY(QFileInfo(relative->path).isAbsolute());
@@ -105,6 +121,21 @@ private slots:
             << u"host=h dbname=d user=u password='hunter2"_s << u"unterminated"_s;
         QTest::newRow("keyword without value") << u"host=h dbname"_s << u"key=value"_s;
         QTest::newRow("unescaped @ in password") << u"postgresql://u:hun@ter2@h/d"_s << u"URL"_s;
+        // A mistyped PostgreSQL URL is refused, not taken as a SQLite file named after it.
+        QTest::newRow("postgresql:/ (one slash)")
+            << u"postgresql:/user:hunter2@host/db"_s << u"PostgreSQL"_s;
+        QTest::newRow("postgresql// (no colon)")
+            << u"postgresql//user:hunter2@host/db"_s << u"PostgreSQL"_s;
+        QTest::newRow("postgres:x") << u"postgres:x"_s << u"PostgreSQL"_s;
+        QTest::newRow("postgres: password") << u"postgres:hunter2"_s << u"PostgreSQL"_s;
+        QTest::newRow("POSTGRESQL:/") << u"POSTGRESQL:/u:hunter2@h/d"_s << u"PostgreSQL"_s;
+        QTest::newRow("postgresql@") << u"postgresql@u:hunter2@h/d"_s << u"PostgreSQL"_s;
+        QTest::newRow("postgres alone") << u"postgres"_s << u"PostgreSQL"_s;
+        QTest::newRow("postgresql:\\") << u"postgresql:\\u:hunter2@h/d"_s << u"PostgreSQL"_s;
+        QTest::newRow("other scheme, no slashes") << u"http:u:hunter2@h"_s << u"http"_s;
+        QTest::newRow("mysql") << u"mysql://u:hunter2@h/d"_s << u"'mysql:'"_s;
+        QTest::newRow("file: without //") << u"file:hunter2.db"_s << u"file"_s;
+        QTest::newRow("user:password@host") << u"user:hunter2@h/d"_s << u"scheme"_s;
         QTest::newRow("memory") << u":memory:"_s << u"memory"_s;
         QTest::newRow("directory") << QDir::tempPath() << u"directory"_s;
     }

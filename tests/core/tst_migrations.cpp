@@ -4,6 +4,8 @@
 #include "../support/test_databases.h"
 
 #include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
 #include <QSqlQuery>
 #include <QTest>
 
@@ -54,6 +56,72 @@ private slots:
         auto rows = (*db)->exec(u"SELECT count(*) FROM schema_migrations"_s);
         QVERIFY(rows.ok() && rows->next());
         QCOMPARE(rows->value(0).toInt(), migrator.available().size());
+    }
+
+    // Defect 6: a session holding the migration lock (any role allowed to take it) used to
+    // freeze every migrator in pg_advisory_xact_lock forever. Now it waits its timeout, then
+    // fails naming the holder; once the lock is free it migrates and lets the lock go.
+    void aHeldLockTimesOutWithTheHolder() {
+        TW_TEST_DATABASE(tdb, Dialect::PostgreSql);
+        auto holder = Database::open(tdb.spec());
+        QVERIFY(holder);
+        auto locked = (*holder)->exec(u"SELECT pg_advisory_lock(8390876169936925795), "
+                                      u"pg_backend_pid()"_s);
+        QVERIFY(locked && locked->next());
+        const QString pid = locked->value(1).toString();
+
+        auto db = Database::open(tdb.spec());
+        QVERIFY(db);
+        Migrator migrator(**db);
+        migrator.setLockTimeout(std::chrono::milliseconds(1500));
+        QElapsedTimer timer;
+        timer.start();
+        auto blocked = migrator.migrate();
+        const qint64 waited = timer.elapsed();
+        QVERIFY(!blocked);
+        QVERIFY2(blocked.error().message.contains(u"another process holds the migration lock"_s),
+                 qPrintable(blocked.error().message));
+        QVERIFY2(blocked.error().message.contains(u"pid "_s + pid),
+                 qPrintable(blocked.error().message));
+        QVERIFY2(waited >= 1400 && waited < 20000, qPrintable(QString::number(waited)));
+        QCOMPARE(test::scalar(**db, u"SELECT count(*) FROM pg_tables WHERE tablename = "
+                                    u"'tracked_emails'"_s),
+                 0);
+
+        QVERIFY((*holder)->exec(u"SELECT pg_advisory_unlock(8390876169936925795)"_s));
+        auto applied = migrator.migrate();
+        QVERIFY2(applied, qPrintable(applied ? QString() : applied.error().message));
+        QCOMPARE(applied->size(), migrator.available().size());
+        // The migrator let it go: another session takes it at once.
+        auto again = (*holder)->exec(u"SELECT pg_try_advisory_lock(8390876169936925795)"_s);
+        QVERIFY(again && again->next());
+        QVERIFY(again->value(0).toBool());
+    }
+
+    // Read-only opening: nothing created, an older schema refused with what to run.
+    void verifyCurrentCreatesNothing_data() { test::addDialectRows(); }
+    void verifyCurrentCreatesNothing() {
+        QFETCH(Dialect, dialect);
+        TW_TEST_DATABASE(tdb, dialect);
+        auto db = Database::open(tdb.spec());
+        QVERIFY(db);
+        Migrator migrator(**db);
+        const Status empty = migrator.verifyCurrent();
+        QVERIFY(!empty);
+        QVERIFY2(empty.error().message.contains(u"trackwatchctl migrate"_s),
+                 qPrintable(empty.error().message));
+        QVERIFY(!tables(**db).contains(u"schema_migrations"_s));
+        QVERIFY(migrator.migrate());
+        QVERIFY(migrator.verifyCurrent());
+        auto opened = Migrator::openWithoutMigrating(tdb.spec());
+        QVERIFY(opened);
+        if (dialect == Dialect::Sqlite) {
+            ConnectionSpec missing = tdb.spec();
+            missing.path += u".missing"_s;
+            auto none = Migrator::openWithoutMigrating(missing);
+            QVERIFY(!none);
+            QVERIFY(!QFile::exists(missing.path));
+        }
     }
 
     void refusesNewerSchema_data() { test::addDialectRows(); }

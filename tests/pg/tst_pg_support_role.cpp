@@ -3,7 +3,9 @@
 // in trackwatch_readonly, every table reads, the search and analytics work, and every change to
 // the control plane fails with a DatabaseError that says permission was denied, leaving the
 // database exactly as it was. Tables created after the script ran (a later migration) read too.
-// Needs the roles packaging/setup-test-postgres.sh creates.
+// The support role takes no advisory lock and no temporary table, and runs trackwatchctl's
+// listing commands (which never migrate). Needs the roles packaging/setup-test-postgres.sh
+// creates.
 #include "control/control_plane.h"
 #include "storage/migrator.h"
 #include "tracking/email_query_service.h"
@@ -11,8 +13,12 @@
 
 #include "../support/test_databases.h"
 
+#include <QElapsedTimer>
 #include <QFile>
+#include <QProcess>
 #include <QTest>
+
+#include <tuple>
 
 using namespace trackwatch;
 using namespace trackwatch::core;
@@ -192,6 +198,9 @@ private slots:
         QVERIFY(denied(Status::from(support.exec(u"DELETE FROM later_migration"_s))));
         QVERIFY(denied(Status::from(support.exec(u"SELECT nextval('control_audit_id_seq')"_s))));
         QVERIFY(!support.exec(u"CREATE TABLE mine (id INTEGER)"_s));
+        // No temporary tables either (TEMP is taken from PUBLIC; the writer keeps it).
+        QVERIFY(denied(Status::from(support.exec(u"CREATE TEMP TABLE mine (id INTEGER)"_s))));
+        QVERIFY(owner->exec(u"CREATE TEMP TABLE writer_scratch (id INTEGER)"_s));
         QVERIFY(!support.exec(u"SELECT refresh_analytics_views()"_s)); // owner only
 
         QCOMPARE(snapshot(*owner), before);
@@ -199,6 +208,94 @@ private slots:
         QVERIFY(flag);
         QCOMPARE(flag->source, FlagSource::Override);
         QVERIFY(flag->enabled);
+    }
+
+    // Defect 6: the support role must not hold the key the migrator waits on. The shared
+    // test database had the script applied by a superuser (setup-test-postgres.sh), which is
+    // what takes the advisory-lock functions from PUBLIC; the writer keeps them.
+    void supportRoleCannotTakeAdvisoryLocks() {
+        auto admin = ConnectionSpec::parse(test::pgAdminDsn());
+        QVERIFY(admin);
+        auto writer = Database::open(*admin);
+        if (!writer) {
+            TW_DATABASE_UNAVAILABLE(writer.error().message);
+        }
+        ConnectionSpec spec = *admin;
+        spec.user = kSupportUser;
+        spec.password = kSupportPassword;
+        auto support = Database::open(spec);
+        if (!support) {
+            TW_DATABASE_UNAVAILABLE(u"no support login: run packaging/setup-test-postgres.sh: "_s +
+                                    support.error().message);
+        }
+        for (const QString& call : {u"pg_advisory_lock(8390876169936925795)"_s,
+                                    u"pg_try_advisory_lock(8390876169936925795)"_s,
+                                    u"pg_advisory_lock_shared(8390876169936925795)"_s,
+                                    u"pg_try_advisory_lock_shared(8390876169936925795)"_s,
+                                    u"pg_advisory_lock(1, 2)"_s, u"pg_try_advisory_lock(1, 2)"_s}) {
+            const Status s = Status::from((*support)->exec(u"SELECT "_s + call));
+            QVERIFY2(denied(s),
+                     qPrintable(call + u": "_s + (s ? u"allowed"_s : s.error().message)));
+        }
+        const Status xact = (*support)->transaction([&]() -> Status {
+            return Status::from(
+                (*support)->exec(u"SELECT pg_advisory_xact_lock(8390876169936925795)"_s));
+        });
+        QVERIFY(denied(xact));
+        // The writer still can (and so can the rate limiter's function, which runs as it).
+        auto taken = (*writer)->exec(u"SELECT pg_try_advisory_lock(8390876169936925795)"_s);
+        QVERIFY2(taken, qPrintable(taken ? QString() : taken.error().message));
+        QVERIFY(taken->next() && taken->value(0).toBool());
+        QVERIFY((*writer)->exec(u"SELECT pg_advisory_unlock(8390876169936925795)"_s));
+    }
+
+    // Defect 6: listing commands do not migrate, so support staff can run them; a change is
+    // refused at once, not after a wait.
+    void supportRoleRunsTheListingCommands() {
+        TW_TEST_DATABASE(tdb, Dialect::PostgreSql);
+        auto owner = tdb.openMigrated();
+        QVERIFY(owner);
+        if (test::scalar(*owner, u"SELECT count(*) FROM pg_roles WHERE rolname = "
+                                 u"'trackwatch_support'"_s) != 1) {
+            TW_DATABASE_UNAVAILABLE(u"no trackwatch_support role: run "
+                                    u"packaging/setup-test-postgres.sh"_s);
+        }
+        const Status applied = applyScript(*owner);
+        QVERIFY2(applied, qPrintable(applied ? QString() : applied.error().message));
+        SystemClock clock;
+        QVERIFY(
+            ControlPlane(*owner, clock).setFlag(Flag::EnableBatchWebhooks, true, u"baseline"_s));
+        const ConnectionSpec& s = tdb.spec();
+        const QString dsn =
+            u"postgresql://%1:%2@%3:%4/%5"_s.arg(kSupportUser, kSupportPassword, s.host)
+                .arg(s.port)
+                .arg(s.database);
+        auto run = [&](const QStringList& args) {
+            QProcess p;
+            p.start(QStringLiteral(TRACKWATCHCTL_PATH), QStringList{u"--db"_s, dsn} + args);
+            p.waitForFinished(60000);
+            return std::tuple{p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
+        };
+        for (const QStringList& args :
+             {QStringList{u"flags"_s, u"list"_s}, QStringList{u"rollout"_s, u"list"_s},
+              QStringList{u"rollout"_s, u"check"_s, u"acct"_s},
+              QStringList{u"breakers"_s, u"list"_s}, QStringList{u"engines"_s},
+              QStringList{u"audit"_s}, QStringList{u"retention"_s, u"show"_s}}) {
+            const auto [code, out, err] = run(args);
+            QVERIFY2(code == 0, qPrintable(args.join(u' ') + u": "_s + QString::fromUtf8(err)));
+            QVERIFY(!out.isEmpty());
+        }
+        const auto [code, out, err] = run({u"flags"_s, u"list"_s, u"--json"_s});
+        QCOMPARE(code, 0);
+        QVERIFY2(out.contains("\"enableBatchWebhooks\""), out.constData());
+        QElapsedTimer timer;
+        timer.start();
+        const auto [setCode, setOut, setErr] = run({u"flags"_s, u"set"_s, u"enableBatchWebhooks"_s,
+                                                    u"off"_s, u"--reason"_s, u"support"_s});
+        QCOMPARE(setCode, 1);
+        QVERIFY2(setErr.contains("permission denied"), setErr.constData());
+        QVERIFY(timer.elapsed() < 20000);
+        QVERIFY(ControlPlane(*owner, clock).flag(Flag::EnableBatchWebhooks)->enabled);
     }
 };
 

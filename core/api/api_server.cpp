@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "api/api_server.h"
 #include "api/api_parsing.h"
+#include "api/connection_guard.h"
 
 #include "cache/invalidation_channel.h"
 #include "common/logging.h"
@@ -22,8 +23,6 @@
 #include <QJsonObject>
 #include <QRandomGenerator>
 #include <QSqlQuery>
-#include <QTcpServer>
-#include <QTcpSocket>
 
 #include <algorithm>
 #include <array>
@@ -133,117 +132,6 @@ Result<QString> configuredSecret(const QJsonObject& api, const QString& key) {
 
 } // namespace
 
-// QHttpServer 6.4 holds a request's whole body in memory before any handler sees it. This
-// listener watches each connection's bytes ahead of it: a request whose head announces a body
-// over the limit (Content-Length), or a connection that sends more than the limit and a head
-// without getting an answer (chunked or lying), is answered 413 at once and its bytes are
-// discarded unread, then the connection is closed. The handlers check the exact limit again.
-class BodyLimitListener final : public QTcpServer {
-public:
-    BodyLimitListener(qint64 maxBody, std::function<void()> onRefused, QObject* parent)
-        : QTcpServer(parent)
-        , m_maxBody(maxBody)
-        , m_onRefused(std::move(onRefused)) {}
-
-protected:
-    void incomingConnection(qintptr descriptor) override {
-        auto* socket = new QTcpSocket(this);
-        if (!socket->setSocketDescriptor(descriptor)) {
-            delete socket;
-            return;
-        }
-        // Connected before QHttpServer's own handler, so it runs first on every read.
-        auto state = std::make_shared<Connection>();
-        connect(socket, &QTcpSocket::readyRead, socket,
-                [this, socket, state] { inspect(*socket, *state); });
-        connect(socket, &QTcpSocket::bytesWritten, socket, [state](qint64) {
-            if (!state->refused) {
-                *state = Connection{}; // an answer went out: the next request starts afresh
-            }
-        });
-        addPendingConnection(socket);
-    }
-
-private:
-    static constexpr qint64 kMaxHead = 64 * 1024;
-    static constexpr qint64 kMaxDiscard = 64 << 20;
-
-    struct Connection {
-        QByteArray head;       // the current request's head, while incomplete
-        bool headDone = false; // its Content-Length was checked
-        qint64 received = 0;   // bytes since the last answer
-        bool refused = false;
-        qint64 discardLeft = 0; // refused: bytes still expected before closing
-    };
-
-    void inspect(QTcpSocket& socket, Connection& c) {
-        const qint64 available = socket.bytesAvailable();
-        if (c.refused) {
-            c.discardLeft -= socket.skip(available);
-            if (c.discardLeft <= 0) {
-                socket.disconnectFromHost();
-            }
-            return;
-        }
-        c.received += available;
-        if (!c.headDone) {
-            c.head += socket.peek(std::min(available, kMaxHead - c.head.size()));
-            const qsizetype end = c.head.indexOf("\r\n\r\n");
-            if (end >= 0) {
-                c.headDone = true;
-                const qint64 length = contentLength(c.head.left(end));
-                if (length > m_maxBody) {
-                    refuse(socket, c, length, length - (c.head.size() - end - 4));
-                    return;
-                }
-                c.head.clear();
-            } else if (c.head.size() >= kMaxHead) {
-                c.headDone = true; // QHttpServer refuses heads this long itself
-                c.head.clear();
-            }
-        }
-        if (c.received > m_maxBody + kMaxHead) {
-            refuse(socket, c, c.received, 0);
-        }
-    }
-
-    static qint64 contentLength(const QByteArray& head) {
-        for (const QByteArray& line : head.split('\n')) {
-            const qsizetype colon = line.indexOf(':');
-            if (colon > 0 &&
-                line.left(colon).trimmed().compare("content-length", Qt::CaseInsensitive) == 0) {
-                bool ok = false;
-                const qint64 n = line.mid(colon + 1).trimmed().toLongLong(&ok);
-                return ok ? n : 0;
-            }
-        }
-        return 0;
-    }
-
-    void refuse(QTcpSocket& socket, Connection& c, qint64 size, qint64 remaining) {
-        c.refused = true;
-        c.discardLeft = remaining <= kMaxDiscard ? remaining : 0;
-        (void)socket.skip(socket.bytesAvailable()); // QHttpServer never sees this request
-        const QByteArray body =
-            QJsonDocument(errorBody(Http::PayloadTooLarge,
-                                    u"the body has %1 bytes, over the limit of %2"_s.arg(size).arg(
-                                        m_maxBody)))
-                .toJson(QJsonDocument::Compact);
-        socket.write("HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\n"
-                     "Connection: close\r\nContent-Length: " +
-                     QByteArray::number(body.size()) + "\r\n\r\n" + body);
-        if (c.discardLeft <= 0) {
-            socket.disconnectFromHost();
-        }
-        if (m_onRefused) {
-            m_onRefused();
-        }
-    }
-
-    qint64 m_maxBody;
-    std::function<void()> m_onRefused;
-};
-
 // Lives on the API thread and owns everything used there.
 class ApiWorker : public QObject {
     Q_OBJECT
@@ -293,13 +181,14 @@ public:
                   return QHttpServerResponse(QByteArray(MetricsRegistry::kPrometheusContentType),
                                              m_queries.metrics->prometheusText());
               });
-        auto* listener = new BodyLimitListener(
-            m_config.maxBodyBytes,
-            [metrics = m_queries.metrics] {
+        auto* listener = new ConnectionGuard(
+            m_config.maxBodyBytes, m_config.idleTimeout,
+            [metrics = m_queries.metrics](int status) {
                 if (metrics) {
                     metrics
                         ->counter(u"trackwatch_api_requests"_s,
-                                  {{u"route"_s, u"(before routing)"_s}, {u"status"_s, u"413"_s}},
+                                  {{u"route"_s, u"(before routing)"_s},
+                                   {u"status"_s, QString::number(status)}},
                                   u"HTTP API requests by route and status"_s)
                         .increment();
                 }

@@ -14,6 +14,7 @@
 #include <QProcessEnvironment>
 #include <QThread>
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 
@@ -24,6 +25,8 @@ struct ApiConfig {
     quint16 port = 0; // 0: any free port (start() says which)
     QString token;    // bearer token for routes that change anything; empty: refused (401)
     qint64 maxBodyBytes = 1 << 20; // larger request bodies are refused (413)
+    // A connection with nothing read or written for this long is closed (0: never).
+    std::chrono::milliseconds idleTimeout{30'000};
     // The secret of the mail provider's change-notification subscriptions: every notification
     // must carry it as its clientState. Empty: every notification is refused (403).
     QString clientState;
@@ -54,9 +57,11 @@ class ApiWorker;
 //                                 jobs in one transaction and answered 202; no ingestion here
 // Every error is a JSON body {"error": {"status", "message"}} with a 4xx or 5xx status; unknown
 // parameters and body fields are refused (400), bodies over maxBodyBytes too (413), a missing
-// or wrong bearer token on a route that changes anything gets 401. Every route is timed and
-// counted by route and status in the engine's metrics. Create, start and destroy it on one
-// thread; setSnapshot() from any.
+// or wrong bearer token on a route that changes anything gets 401. Connections follow HTTP/1.1
+// (detail::ConnectionGuard): pipelined requests are each judged alone, "Connection: close" and
+// HTTP/1.0 close after the answer, idle connections close after idleTimeout. Every route is
+// timed and counted by route and status in the engine's metrics. Create, start and destroy it
+// on one thread; setSnapshot() from any.
 class ApiServer : public QObject {
     Q_OBJECT
 public:

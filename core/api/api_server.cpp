@@ -2,7 +2,6 @@
 #include "api/api_server.h"
 #include "api/api_parsing.h"
 #include "api/connection_guard.h"
-
 #include "cache/invalidation_channel.h"
 #include "common/logging.h"
 #include "control/control_plane.h"
@@ -22,6 +21,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRandomGenerator>
+#include <QSet>
 #include <QSqlQuery>
 
 #include <algorithm>
@@ -171,9 +171,13 @@ public:
         // Graph cannot send a bearer token: the clientState in each notification is its secret.
         route(u"/api/webhooks/mail"_s, QHttpServerRequest::Method::Post, Access::Open,
               [this](const QHttpServerRequest& r) { return mailNotifications(r); });
-        route(u"/api/health/performance"_s, QHttpServerRequest::Method::Get, Access::Open,
+        route(u"/api/health/performance"_s, QHttpServerRequest::Method::Get, Access::Scrape,
               [this](const QHttpServerRequest&) { return health(); });
-        route(u"/metrics"_s, QHttpServerRequest::Method::Get, Access::Open,
+        route(u"/api/health/live"_s, QHttpServerRequest::Method::Get, Access::Scrape,
+              [](const QHttpServerRequest&) {
+                  return QHttpServerResponse(QJsonObject{{u"status"_s, u"live"_s}});
+              });
+        route(u"/metrics"_s, QHttpServerRequest::Method::Get, Access::Scrape,
               [this](const QHttpServerRequest&) {
                   if (!m_queries.metrics) {
                       return error(Http::NotFound, u"this server has no metrics"_s);
@@ -181,18 +185,20 @@ public:
                   return QHttpServerResponse(QByteArray(MetricsRegistry::kPrometheusContentType),
                                              m_queries.metrics->prometheusText());
               });
+        // Unknown paths, and methods QHttpServer does not route at all: the JSON error too.
+        m_server->setMissingHandler(
+            [this](const QHttpServerRequest& r, QHttpServerResponder&& responder) {
+                const QString path = r.url().path();
+                const bool known = m_routes.contains(path);
+                const Http status = known ? Http::MethodNotAllowed : Http::NotFound;
+                count(Counter::Requests, known ? path : u"(no route)"_s, status);
+                error(status, known ? u"%1 does not take this method"_s.arg(path)
+                                    : u"no such route: %1"_s.arg(path.left(200)))
+                    .write(std::move(responder));
+            });
         auto* listener = new ConnectionGuard(
             m_config.maxBodyBytes, m_config.idleTimeout,
-            [metrics = m_queries.metrics](int status) {
-                if (metrics) {
-                    metrics
-                        ->counter(u"trackwatch_api_requests"_s,
-                                  {{u"route"_s, u"(before routing)"_s},
-                                   {u"status"_s, QString::number(status)}},
-                                  u"HTTP API requests by route and status"_s)
-                        .increment();
-                }
-            },
+            [this](int status) { count(Counter::Requests, u"(before routing)"_s, Http(status)); },
             m_server.get());
         quint16 port = 0;
         if (listener->listen(m_config.address, m_config.port)) {
@@ -224,13 +230,36 @@ public:
     }
 
 private:
-    enum class Access { Open, Token };
+    // Open: anyone; Token: the bearer token; Scrape: anyone, and counted apart from the
+    // requests (health and metrics pollers must not weigh in the engine's error rate).
+    enum class Access { Open, Token, Scrape };
+
+    enum class Counter { Requests, Scrapes };
+
+    // Counts an answer: requests in trackwatch_api_requests (whose 5xx the engine's error rate
+    // counts), scrapes in trackwatch_api_scrapes.
+    void count(Counter counter, const QString& route, Http status) {
+        if (!m_queries.metrics) {
+            return;
+        }
+        const bool scrape = counter == Counter::Scrapes;
+        m_queries.metrics
+            ->counter(
+                scrape ? u"trackwatch_api_scrapes"_s : u"trackwatch_api_requests"_s,
+                {{u"route"_s, route}, {u"status"_s, QString::number(static_cast<int>(status))}},
+                scrape ? u"HTTP API health and metrics scrapes by route and status (apart from "
+                         u"trackwatch_api_requests and the error rate)"_s
+                       : u"HTTP API requests by route and status (health and metrics scrapes "
+                         u"are in trackwatch_api_scrapes)"_s)
+            .increment();
+    }
 
     // Every route is timed and counted by route and status in the engine's metrics. Routes that
     // change anything need the bearer token; every route refuses bodies over the limit.
     template <typename Handler>
     void route(const QString& path, QHttpServerRequest::Method method, Access access,
                Handler handler) {
+        m_routes.insert(path);
         m_server->route(path, method, [this, path, access, handler](const QHttpServerRequest& r) {
             const auto started = std::chrono::steady_clock::now();
             QHttpServerResponse response = [&] {
@@ -247,24 +276,20 @@ private:
                 }
                 return handler(r);
             }();
-            if (m_queries.metrics) {
+            if (m_queries.metrics && access != Access::Scrape) {
                 m_queries.metrics
                     ->histogram(u"trackwatch_api_request_duration_seconds"_s, {{u"route"_s, path}},
                                 u"HTTP API request time"_s)
                     .record(std::chrono::steady_clock::now() - started);
-                m_queries.metrics
-                    ->counter(
-                        u"trackwatch_api_requests"_s,
-                        {{u"route"_s, path},
-                         {u"status"_s, QString::number(static_cast<int>(response.statusCode()))}},
-                        u"HTTP API requests by route and status"_s)
-                    .increment();
             }
+            count(access == Access::Scrape ? Counter::Scrapes : Counter::Requests, path,
+                  response.statusCode());
             return response;
         });
         // Every other method on a known path: 405 with the JSON error body.
         m_server->route(
-            path, QHttpServerRequest::Method::AnyKnown, [path](const QHttpServerRequest&) {
+            path, QHttpServerRequest::Method::AnyKnown, [this, path](const QHttpServerRequest&) {
+                count(Counter::Requests, path, Http::MethodNotAllowed);
                 return error(Http::MethodNotAllowed, u"%1 does not take this method"_s.arg(path));
             });
     }
@@ -575,6 +600,7 @@ private:
     std::unique_ptr<ControlPlane> m_control;
     std::unique_ptr<WebhookQueue> m_queue;
     std::unique_ptr<CacheInvalidationChannel> m_invalidations;
+    QSet<QString> m_routes;
     std::mutex m_snapshotMutex;
     std::optional<EngineSnapshot> m_snapshot;
 };

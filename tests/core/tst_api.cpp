@@ -1086,8 +1086,89 @@ private slots:
         }
     }
 
+    // Unknown routes and methods get the JSON error body the README promises.
+    void unknownRoutesGetAJsonError() {
+        TW_TEST_DATABASE(tdb, Dialect::Sqlite);
+        QVERIFY(tdb.openMigrated());
+        ApiServer api(writableConfig(), tdb.spec(), plainContext());
+        auto port = api.start();
+        QVERIFY(port);
+        for (const QByteArray& verb : {QByteArray("GET"), QByteArray("POST")}) {
+            const Reply r = call(verb, *port, u"/api/nothing/here"_s);
+            QCOMPARE(r.status, 404);
+            QVERIFY(r.contentType.startsWith("application/json"));
+            const QJsonObject e = r.json.value(u"error"_s).toObject();
+            QCOMPARE(e.value(u"status"_s).toInt(), 404);
+            QVERIFY2(e.value(u"message"_s).toString().contains(u"/api/nothing/here"_s),
+                     r.body.constData());
+        }
+        // Methods QHttpServer does not know: 405 on a route, 404 elsewhere, JSON both.
+        RawConnection c(*port);
+        QVERIFY(c.connected());
+        c.send(rawRequest("BREW /api/emails/tracked HTTP/1.1") + rawRequest("BREW /pot HTTP/1.1"));
+        const auto answers = c.answers(2, 10000);
+        QCOMPARE(answers.size(), 2);
+        QCOMPARE(answers[0].status, 405);
+        QCOMPARE(answers[0].json.value(u"error"_s).toObject().value(u"status"_s).toInt(), 405);
+        QCOMPARE(answers[1].status, 404);
+        QCOMPARE(answers[1].json.value(u"error"_s).toObject().value(u"status"_s).toInt(), 404);
+    }
 
+    // Health and metrics scrapes are counted apart (trackwatch_api_scrapes), never in
+    // trackwatch_api_requests, whose 5xx the engine's error rate counts: a monitor polling a
+    // 503 health once a second used to drive HighErrorRate to firing.
+    void scrapesNeverCountAsErrors() {
+        TW_TEST_DATABASE(tdb, Dialect::Sqlite);
+        QVERIFY(tdb.openMigrated());
+        auto metrics = std::make_shared<MetricsRegistry>();
+        ApiServer api(writableConfig(), tdb.spec(), plainContext(metrics));
+        auto port = api.start();
+        QVERIFY(port);
+        for (int i = 0; i < 5; ++i) { // no engine snapshot yet: 503
+            QCOMPARE(call("GET", *port, u"/api/health/performance"_s).status, 503);
+        }
+        QCOMPARE(call("GET", *port, u"/metrics"_s).status, 200);
+        QCOMPARE(
+            call("GET", *port, u"/api/emails/tracked"_s, QUrlQuery{{u"account"_s, u"a"_s}}).status,
+            200);
+        const QByteArray text = call("GET", *port, u"/metrics"_s).body;
+        for (const QByteArray& line : text.split('\n')) {
+            if (line.startsWith("trackwatch_api_requests_total{") ||
+                line.startsWith("trackwatch_api_request_duration_seconds_count{")) {
+                QVERIFY2(!line.contains("/api/health") && !line.contains("/metrics"),
+                         line.constData());
+                QVERIFY2(!line.contains("status=\"5"), line.constData());
+            }
+        }
+        QVERIFY2(text.contains("trackwatch_api_scrapes_total{route=\"/api/health/performance\","
+                               "status=\"503\"} 5"),
+                 text.constData());
+        QVERIFY(text.contains("trackwatch_api_scrapes_total{route=\"/metrics\",status=\"200\"} 1"));
+        QVERIFY(text.contains("trackwatch_api_requests_total{route=\"/api/emails/tracked\","
+                              "status=\"200\"} 1"));
+    }
 
+    // /api/health/live answers 200 whenever the process answers, before the engine's first
+    // snapshot and while it is unhealthy.
+    void liveAnswersWhileTheProcessRuns() {
+        TW_TEST_DATABASE(tdb, Dialect::Sqlite);
+        QVERIFY(tdb.openMigrated());
+        ApiServer api({}, tdb.spec(), plainContext());
+        auto port = api.start();
+        QVERIFY(port);
+        Reply r = call("GET", *port, u"/api/health/live"_s);
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json, (QJsonObject{{u"status"_s, u"live"_s}}));
+        EngineSnapshot s;
+        s.at = QDateTime::currentDateTimeUtc();
+        s.health = {u"unhealthy"_s, {u"database unreachable"_s}};
+        api.setSnapshot(s);
+        QCOMPARE(call("GET", *port, u"/api/health/performance"_s).status, 503);
+        r = call("GET", *port, u"/api/health/live"_s);
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json.value(u"status"_s).toString(), u"live"_s);
+        QCOMPARE(call("POST", *port, u"/api/health/live"_s).status, 405);
+    }
 
     // Where the token, clientState and limit come from: the configuration, else the
     // environment, else a file made once with mode 0600 and read back after.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "api/api_server.h"
-
+#include "api/api_parsing.h"
+#include "api/connection_guard.h"
 #include "cache/invalidation_channel.h"
 #include "common/logging.h"
 #include "control/control_plane.h"
@@ -12,7 +13,6 @@
 #include "webhooks/webhook_queue.h"
 
 #include <QCoreApplication>
-#include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -21,11 +21,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRandomGenerator>
-#include <QRegularExpression>
+#include <QSet>
 #include <QSqlQuery>
-#include <QTcpServer>
-#include <QTcpSocket>
-#include <QUrlQuery>
 
 #include <algorithm>
 #include <array>
@@ -84,62 +81,6 @@ QJsonValue numberOrNull(const std::optional<double>& v) {
     return v ? QJsonValue(*v) : QJsonValue();
 }
 
-// The query's parameters; anything not in `allowed`, or given twice, is refused.
-Result<QHash<QString, QString>> parameters(const QHttpServerRequest& request,
-                                           const QStringList& allowed) {
-    QHash<QString, QString> values;
-    for (const auto& [name, value] : request.query().queryItems(QUrl::FullyDecoded)) {
-        if (!allowed.contains(name)) {
-            return Error{
-                ErrorCode::InvalidArgument,
-                u"unknown parameter '%1' (parameters: %2)"_s.arg(name, allowed.join(u", "_s))};
-        }
-        if (values.contains(name)) {
-            return Error{ErrorCode::InvalidArgument, u"parameter '%1' given twice"_s.arg(name)};
-        }
-        values.insert(name, value);
-    }
-    return values;
-}
-
-// An ISO 8601 time; without a zone it is UTC.
-Result<QDateTime> parseTime(const QString& name, const QString& text) {
-    QDateTime t = QDateTime::fromString(text, Qt::ISODateWithMs);
-    if (!t.isValid()) {
-        return Error{ErrorCode::InvalidArgument,
-                     u"%1: '%2' is not an ISO 8601 time (2026-11-29T08:00:00Z)"_s.arg(name, text)};
-    }
-    if (t.timeSpec() == Qt::LocalTime) {
-        t.setTimeSpec(Qt::UTC);
-    }
-    return t.toUTC();
-}
-
-// Keyset cursor: the last row's sent time (ms since the epoch) and id, base64url.
-QString encodeCursor(const TrackedEmailRow& last) {
-    const QByteArray raw =
-        QByteArray::number(last.sentAt.toMSecsSinceEpoch()) + ':' + QByteArray::number(last.id);
-    return QString::fromLatin1(
-        raw.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
-}
-
-Status decodeCursor(const QString& text, TrackedEmailQuery& query) {
-    const auto decoded = QByteArray::fromBase64Encoding(
-        text.toLatin1(), QByteArray::Base64UrlEncoding | QByteArray::AbortOnBase64DecodingErrors);
-    const QList<QByteArray> parts = decoded ? decoded.decoded.split(':') : QList<QByteArray>{};
-    bool msOk = false;
-    bool idOk = false;
-    const qint64 ms = parts.value(0).toLongLong(&msOk);
-    const qint64 id = parts.value(1).toLongLong(&idOk);
-    if (parts.size() != 2 || !msOk || !idOk || id <= 0) {
-        return Status::failure(ErrorCode::InvalidArgument,
-                               u"cursor: '%1' is not a cursor this API gave out"_s.arg(text));
-    }
-    query.beforeSentAt = QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC);
-    query.beforeId = id;
-    return {};
-}
-
 QJsonObject emailJson(const TrackedEmailRow& r) {
     return QJsonObject{{u"id"_s, r.id},
                        {u"account"_s, r.account},
@@ -157,17 +98,6 @@ QJsonObject emailJson(const TrackedEmailRow& r) {
                        {u"statusChangedAt"_s, timeJson(r.statusChangedAt)}};
 }
 
-// Compares two secrets in a time that depends on neither (their SHA-256 digests, every byte).
-bool sameSecret(const QByteArray& given, const QByteArray& expected) {
-    const QByteArray a = QCryptographicHash::hash(given, QCryptographicHash::Sha256);
-    const QByteArray b = QCryptographicHash::hash(expected, QCryptographicHash::Sha256);
-    unsigned char diff = 0;
-    for (qsizetype i = 0; i < a.size(); ++i) {
-        diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-    }
-    return diff == 0 && !expected.isEmpty();
-}
-
 QByteArray header(const QHttpServerRequest& request, QByteArrayView name) {
     for (const auto& [key, value] : request.headers()) {
         if (key.compare(name, Qt::CaseInsensitive) == 0) {
@@ -175,87 +105,6 @@ QByteArray header(const QHttpServerRequest& request, QByteArrayView name) {
         }
     }
     return {};
-}
-
-// A mailbox address as accounts are stored: lower-cased, one '@', no spaces or brackets.
-bool isMailboxAddress(const QString& address) {
-    static const QRegularExpression pattern(
-        u"^[^\\s@<>()\\[\\],;:\"\\\\]{1,64}@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
-        u"(?:\\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$"_s);
-    return address.size() <= 254 && pattern.match(address).hasMatch();
-}
-
-// The body as a JSON object whose fields are all in `allowed`.
-Result<QJsonObject> jsonObject(const QByteArray& body, const QStringList& allowed) {
-    if (body.trimmed().isEmpty()) {
-        return Error{ErrorCode::InvalidArgument, u"the body is empty: a JSON object is expected"_s};
-    }
-    QJsonParseError parseError;
-    const QJsonDocument document = QJsonDocument::fromJson(body, &parseError);
-    if (parseError.error != QJsonParseError::NoError) {
-        return Error{ErrorCode::ParseError,
-                     u"malformed JSON body: %1 at offset %2"_s.arg(parseError.errorString())
-                         .arg(parseError.offset)};
-    }
-    if (!document.isObject()) {
-        return Error{ErrorCode::ParseError, u"the body is not a JSON object"_s};
-    }
-    const QJsonObject object = document.object();
-    for (auto it = object.begin(); it != object.end(); ++it) {
-        if (!allowed.contains(it.key())) {
-            return Error{ErrorCode::InvalidArgument,
-                         u"unknown field '%1' (fields: %2)"_s.arg(it.key(), allowed.join(u", "_s))};
-        }
-    }
-    return object;
-}
-
-// A query parameter decoded as a form would encode it ('+' is a space), as Microsoft Graph's
-// validationToken is; nullopt when absent.
-std::optional<QString> formParameter(const QHttpServerRequest& request, QStringView name,
-                                     QStringList* others) {
-    std::optional<QString> found;
-    const QString query = request.url().query(QUrl::FullyEncoded);
-    for (const QString& item : query.split(u'&', Qt::SkipEmptyParts)) {
-        const qsizetype eq = item.indexOf(u'=');
-        const auto decode = [](QString text) {
-            text.replace(u'+', u' ');
-            return QUrl::fromPercentEncoding(text.toLatin1());
-        };
-        const QString key = decode(eq < 0 ? item : item.left(eq));
-        if (key == name) {
-            found = eq < 0 ? QString() : decode(item.mid(eq + 1));
-        } else if (others) {
-            others->append(key);
-        }
-    }
-    return found;
-}
-
-// The mailbox a Graph resource path names: "Users/{address}/Messages/{id}",
-// "users/{address}/mailFolders/{folder}/messages/{id}" or "Users('{address}')/Messages('{id}')".
-QString resourceMailbox(const QString& resource) {
-    static const QRegularExpression pattern(u"^/?users(?:/([^/(]+)|\\('([^']+)'\\))(?:/|$)"_s,
-                                            QRegularExpression::CaseInsensitiveOption);
-    const QRegularExpressionMatch m = pattern.match(resource);
-    if (!m.hasMatch()) {
-        return {};
-    }
-    const QString user = m.captured(1).isEmpty() ? m.captured(2) : m.captured(1);
-    return QUrl::fromPercentEncoding(user.toUtf8()).trimmed().toLower();
-}
-
-// The message a Graph resource path names (its last "messages" segment), for notifications
-// without resourceData.id.
-QString resourceMessage(const QString& resource) {
-    static const QRegularExpression pattern(u"/messages(?:/([^/(]+)|\\('([^']+)'\\))/?$"_s,
-                                            QRegularExpression::CaseInsensitiveOption);
-    const QRegularExpressionMatch m = pattern.match(resource);
-    if (!m.hasMatch()) {
-        return {};
-    }
-    return QUrl::fromPercentEncoding(
-        (m.captured(1).isEmpty() ? m.captured(2) : m.captured(1)).toUtf8());
 }
 
 QString randomSecret() {
@@ -282,117 +131,6 @@ Result<QString> configuredSecret(const QJsonObject& api, const QString& key) {
 }
 
 } // namespace
-
-// QHttpServer 6.4 holds a request's whole body in memory before any handler sees it. This
-// listener watches each connection's bytes ahead of it: a request whose head announces a body
-// over the limit (Content-Length), or a connection that sends more than the limit and a head
-// without getting an answer (chunked or lying), is answered 413 at once and its bytes are
-// discarded unread, then the connection is closed. The handlers check the exact limit again.
-class BodyLimitListener final : public QTcpServer {
-public:
-    BodyLimitListener(qint64 maxBody, std::function<void()> onRefused, QObject* parent)
-        : QTcpServer(parent)
-        , m_maxBody(maxBody)
-        , m_onRefused(std::move(onRefused)) {}
-
-protected:
-    void incomingConnection(qintptr descriptor) override {
-        auto* socket = new QTcpSocket(this);
-        if (!socket->setSocketDescriptor(descriptor)) {
-            delete socket;
-            return;
-        }
-        // Connected before QHttpServer's own handler, so it runs first on every read.
-        auto state = std::make_shared<Connection>();
-        connect(socket, &QTcpSocket::readyRead, socket,
-                [this, socket, state] { inspect(*socket, *state); });
-        connect(socket, &QTcpSocket::bytesWritten, socket, [state](qint64) {
-            if (!state->refused) {
-                *state = Connection{}; // an answer went out: the next request starts afresh
-            }
-        });
-        addPendingConnection(socket);
-    }
-
-private:
-    static constexpr qint64 kMaxHead = 64 * 1024;
-    static constexpr qint64 kMaxDiscard = 64 << 20;
-
-    struct Connection {
-        QByteArray head;       // the current request's head, while incomplete
-        bool headDone = false; // its Content-Length was checked
-        qint64 received = 0;   // bytes since the last answer
-        bool refused = false;
-        qint64 discardLeft = 0; // refused: bytes still expected before closing
-    };
-
-    void inspect(QTcpSocket& socket, Connection& c) {
-        const qint64 available = socket.bytesAvailable();
-        if (c.refused) {
-            c.discardLeft -= socket.skip(available);
-            if (c.discardLeft <= 0) {
-                socket.disconnectFromHost();
-            }
-            return;
-        }
-        c.received += available;
-        if (!c.headDone) {
-            c.head += socket.peek(std::min(available, kMaxHead - c.head.size()));
-            const qsizetype end = c.head.indexOf("\r\n\r\n");
-            if (end >= 0) {
-                c.headDone = true;
-                const qint64 length = contentLength(c.head.left(end));
-                if (length > m_maxBody) {
-                    refuse(socket, c, length, length - (c.head.size() - end - 4));
-                    return;
-                }
-                c.head.clear();
-            } else if (c.head.size() >= kMaxHead) {
-                c.headDone = true; // QHttpServer refuses heads this long itself
-                c.head.clear();
-            }
-        }
-        if (c.received > m_maxBody + kMaxHead) {
-            refuse(socket, c, c.received, 0);
-        }
-    }
-
-    static qint64 contentLength(const QByteArray& head) {
-        for (const QByteArray& line : head.split('\n')) {
-            const qsizetype colon = line.indexOf(':');
-            if (colon > 0 &&
-                line.left(colon).trimmed().compare("content-length", Qt::CaseInsensitive) == 0) {
-                bool ok = false;
-                const qint64 n = line.mid(colon + 1).trimmed().toLongLong(&ok);
-                return ok ? n : 0;
-            }
-        }
-        return 0;
-    }
-
-    void refuse(QTcpSocket& socket, Connection& c, qint64 size, qint64 remaining) {
-        c.refused = true;
-        c.discardLeft = remaining <= kMaxDiscard ? remaining : 0;
-        (void)socket.skip(socket.bytesAvailable()); // QHttpServer never sees this request
-        const QByteArray body =
-            QJsonDocument(errorBody(Http::PayloadTooLarge,
-                                    u"the body has %1 bytes, over the limit of %2"_s.arg(size).arg(
-                                        m_maxBody)))
-                .toJson(QJsonDocument::Compact);
-        socket.write("HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\n"
-                     "Connection: close\r\nContent-Length: " +
-                     QByteArray::number(body.size()) + "\r\n\r\n" + body);
-        if (c.discardLeft <= 0) {
-            socket.disconnectFromHost();
-        }
-        if (m_onRefused) {
-            m_onRefused();
-        }
-    }
-
-    qint64 m_maxBody;
-    std::function<void()> m_onRefused;
-};
 
 // Lives on the API thread and owns everything used there.
 class ApiWorker : public QObject {
@@ -433,9 +171,13 @@ public:
         // Graph cannot send a bearer token: the clientState in each notification is its secret.
         route(u"/api/webhooks/mail"_s, QHttpServerRequest::Method::Post, Access::Open,
               [this](const QHttpServerRequest& r) { return mailNotifications(r); });
-        route(u"/api/health/performance"_s, QHttpServerRequest::Method::Get, Access::Open,
+        route(u"/api/health/performance"_s, QHttpServerRequest::Method::Get, Access::Scrape,
               [this](const QHttpServerRequest&) { return health(); });
-        route(u"/metrics"_s, QHttpServerRequest::Method::Get, Access::Open,
+        route(u"/api/health/live"_s, QHttpServerRequest::Method::Get, Access::Scrape,
+              [](const QHttpServerRequest&) {
+                  return QHttpServerResponse(QJsonObject{{u"status"_s, u"live"_s}});
+              });
+        route(u"/metrics"_s, QHttpServerRequest::Method::Get, Access::Scrape,
               [this](const QHttpServerRequest&) {
                   if (!m_queries.metrics) {
                       return error(Http::NotFound, u"this server has no metrics"_s);
@@ -443,17 +185,20 @@ public:
                   return QHttpServerResponse(QByteArray(MetricsRegistry::kPrometheusContentType),
                                              m_queries.metrics->prometheusText());
               });
-        auto* listener = new BodyLimitListener(
-            m_config.maxBodyBytes,
-            [metrics = m_queries.metrics] {
-                if (metrics) {
-                    metrics
-                        ->counter(u"trackwatch_api_requests"_s,
-                                  {{u"route"_s, u"(before routing)"_s}, {u"status"_s, u"413"_s}},
-                                  u"HTTP API requests by route and status"_s)
-                        .increment();
-                }
-            },
+        // Unknown paths, and methods QHttpServer does not route at all: the JSON error too.
+        m_server->setMissingHandler(
+            [this](const QHttpServerRequest& r, QHttpServerResponder&& responder) {
+                const QString path = r.url().path();
+                const bool known = m_routes.contains(path);
+                const Http status = known ? Http::MethodNotAllowed : Http::NotFound;
+                count(Counter::Requests, known ? path : u"(no route)"_s, status);
+                error(status, known ? u"%1 does not take this method"_s.arg(path)
+                                    : u"no such route: %1"_s.arg(path.left(200)))
+                    .write(std::move(responder));
+            });
+        auto* listener = new ConnectionGuard(
+            m_config.maxBodyBytes, m_config.idleTimeout,
+            [this](int status) { count(Counter::Requests, u"(before routing)"_s, Http(status)); },
             m_server.get());
         quint16 port = 0;
         if (listener->listen(m_config.address, m_config.port)) {
@@ -485,13 +230,36 @@ public:
     }
 
 private:
-    enum class Access { Open, Token };
+    // Open: anyone; Token: the bearer token; Scrape: anyone, and counted apart from the
+    // requests (health and metrics pollers must not weigh in the engine's error rate).
+    enum class Access { Open, Token, Scrape };
+
+    enum class Counter { Requests, Scrapes };
+
+    // Counts an answer: requests in trackwatch_api_requests (whose 5xx the engine's error rate
+    // counts), scrapes in trackwatch_api_scrapes.
+    void count(Counter counter, const QString& route, Http status) {
+        if (!m_queries.metrics) {
+            return;
+        }
+        const bool scrape = counter == Counter::Scrapes;
+        m_queries.metrics
+            ->counter(
+                scrape ? u"trackwatch_api_scrapes"_s : u"trackwatch_api_requests"_s,
+                {{u"route"_s, route}, {u"status"_s, QString::number(static_cast<int>(status))}},
+                scrape ? u"HTTP API health and metrics scrapes by route and status (apart from "
+                         u"trackwatch_api_requests and the error rate)"_s
+                       : u"HTTP API requests by route and status (health and metrics scrapes "
+                         u"are in trackwatch_api_scrapes)"_s)
+            .increment();
+    }
 
     // Every route is timed and counted by route and status in the engine's metrics. Routes that
     // change anything need the bearer token; every route refuses bodies over the limit.
     template <typename Handler>
     void route(const QString& path, QHttpServerRequest::Method method, Access access,
                Handler handler) {
+        m_routes.insert(path);
         m_server->route(path, method, [this, path, access, handler](const QHttpServerRequest& r) {
             const auto started = std::chrono::steady_clock::now();
             QHttpServerResponse response = [&] {
@@ -508,24 +276,20 @@ private:
                 }
                 return handler(r);
             }();
-            if (m_queries.metrics) {
+            if (m_queries.metrics && access != Access::Scrape) {
                 m_queries.metrics
                     ->histogram(u"trackwatch_api_request_duration_seconds"_s, {{u"route"_s, path}},
                                 u"HTTP API request time"_s)
                     .record(std::chrono::steady_clock::now() - started);
-                m_queries.metrics
-                    ->counter(
-                        u"trackwatch_api_requests"_s,
-                        {{u"route"_s, path},
-                         {u"status"_s, QString::number(static_cast<int>(response.statusCode()))}},
-                        u"HTTP API requests by route and status"_s)
-                    .increment();
             }
+            count(access == Access::Scrape ? Counter::Scrapes : Counter::Requests, path,
+                  response.statusCode());
             return response;
         });
         // Every other method on a known path: 405 with the JSON error body.
         m_server->route(
-            path, QHttpServerRequest::Method::AnyKnown, [path](const QHttpServerRequest&) {
+            path, QHttpServerRequest::Method::AnyKnown, [this, path](const QHttpServerRequest&) {
+                count(Counter::Requests, path, Http::MethodNotAllowed);
                 return error(Http::MethodNotAllowed, u"%1 does not take this method"_s.arg(path));
             });
     }
@@ -540,7 +304,7 @@ private:
             message = u"this route needs a bearer token (Authorization: Bearer <token>)"_s;
         } else if (value.left(7).compare("bearer ", Qt::CaseInsensitive) != 0) {
             message = u"the Authorization header is not a bearer token"_s;
-        } else if (!sameSecret(value.mid(7).trimmed(), m_config.token.toUtf8())) {
+        } else if (!api::sameSecret(value.mid(7).trimmed(), m_config.token.toUtf8())) {
             message = u"wrong bearer token"_s;
         } else {
             return std::nullopt;
@@ -551,35 +315,11 @@ private:
     }
 
     QHttpServerResponse tracked(const QHttpServerRequest& request) {
-        auto p =
-            parameters(request, {u"account"_s, u"status"_s, u"since"_s, u"limit"_s, u"cursor"_s});
-        if (!p) {
-            return error(p.error());
+        auto query = api::parseTrackedQuery(request.url());
+        if (!query) {
+            return error(query.error());
         }
-        TrackedEmailQuery query;
-        query.account = p->value(u"account"_s).trimmed();
-        query.status = p->value(u"status"_s);
-        if (p->contains(u"since"_s)) {
-            auto since = parseTime(u"since"_s, p->value(u"since"_s));
-            if (!since) {
-                return error(since.error());
-            }
-            query.since = *since;
-        }
-        if (p->contains(u"limit"_s)) {
-            bool ok = false;
-            query.limit = p->value(u"limit"_s).toInt(&ok);
-            if (!ok) {
-                return error(Http::BadRequest,
-                             u"limit: '%1' is not a number"_s.arg(p->value(u"limit"_s)));
-            }
-        }
-        if (p->contains(u"cursor"_s)) {
-            if (const Status s = decodeCursor(p->value(u"cursor"_s), query); !s) {
-                return error(s.error());
-            }
-        }
-        auto page = m_service->trackedEmails(query);
+        auto page = m_service->trackedEmails(*query);
         if (!page) {
             return error(page.error());
         }
@@ -589,30 +329,18 @@ private:
         }
         return QHttpServerResponse(QJsonObject{
             {u"emails"_s, emails},
-            {u"nextCursor"_s,
-             page->hasMore ? QJsonValue(encodeCursor(page->rows.last())) : QJsonValue()},
+            {u"nextCursor"_s, page->hasMore ? QJsonValue(api::encodeCursor(page->rows.last().sentAt,
+                                                                           page->rows.last().id))
+                                            : QJsonValue()},
             {u"path"_s, page->path}});
     }
 
     QHttpServerResponse analytics(const QHttpServerRequest& request) {
-        auto p = parameters(request, {u"account"_s, u"since"_s, u"until"_s});
-        if (!p) {
-            return error(p.error());
+        auto parsed = api::parseAnalyticsQuery(request.url(), QDateTime::currentDateTimeUtc());
+        if (!parsed) {
+            return error(parsed.error());
         }
-        AnalyticsQuery query;
-        query.account = p->value(u"account"_s).trimmed();
-        const QDateTime now = QDateTime::currentDateTimeUtc();
-        query.until = now;
-        query.since = now.addDays(-1);
-        for (const QString& name : {u"since"_s, u"until"_s}) {
-            if (p->contains(name)) {
-                auto t = parseTime(name, p->value(name));
-                if (!t) {
-                    return error(t.error());
-                }
-                (name == u"since" ? query.since : query.until) = *t;
-            }
-        }
+        const AnalyticsQuery& query = *parsed;
         m_service->setUseMaterializedViews(
             m_queries.materializedViews ? m_queries.materializedViews->load() : true);
         auto result = m_service->analytics(query);
@@ -682,32 +410,12 @@ private:
     // first. fetched = ingested + duplicates + skipped. A mailbox the source has no message of
     // is an empty one (200, all zero).
     QHttpServerResponse sync(const QHttpServerRequest& request) {
-        if (auto p = parameters(request, {}); !p) {
-            return error(p.error());
+        auto parsed = api::parseSyncRequest(request.url(), request.body());
+        if (!parsed) {
+            return error(parsed.error());
         }
-        auto body = jsonObject(request.body(), {u"account"_s, u"since"_s});
-        if (!body) {
-            return error(body.error());
-        }
-        const QJsonValue accountValue = body->value(u"account"_s);
-        if (!accountValue.isString()) {
-            return error(Http::BadRequest,
-                         u"account: required, the mailbox's address as a string"_s);
-        }
-        const QString account = accountValue.toString().trimmed().toLower();
-        if (!isMailboxAddress(account)) {
-            return error(Http::BadRequest,
-                         u"account: '%1' is not a mailbox address"_s.arg(accountValue.toString()));
-        }
-        std::optional<QDateTime> since;
-        if (body->contains(u"since"_s)) {
-            const QJsonValue v = body->value(u"since"_s);
-            auto t = parseTime(u"since"_s, v.isString() ? v.toString() : QString());
-            if (!t) {
-                return error(t.error());
-            }
-            since = *t;
-        }
+        const QString account = parsed->account;
+        const std::optional<QDateTime> since = parsed->since;
 
         // The mailbox at the source.
         QString sql = u"SELECT resource_id, raw FROM mail_source_messages WHERE account = ?"_s;
@@ -840,84 +548,26 @@ private:
     // (the shape the simulator's --via-webhooks announces: mailbox, resource id, change type)
     // in one transaction. The engine's webhook processors fetch and ingest them later.
     QHttpServerResponse mailNotifications(const QHttpServerRequest& request) {
-        QStringList others;
-        const std::optional<QString> validation =
-            formParameter(request, u"validationToken", &others);
-        if (!others.isEmpty()) {
-            return error(
-                Http::BadRequest,
-                u"unknown parameter '%1' (parameters: validationToken)"_s.arg(others.first()));
+        auto parsed = api::parseMailNotificationRequest(request.url(), request.body());
+        if (!parsed) {
+            return error(parsed.error());
         }
-        if (validation) {
-            if (validation->isEmpty()) {
-                return error(Http::BadRequest, u"validationToken: empty"_s);
-            }
-            QHttpServerResponse response(QByteArray("text/plain"), validation->toUtf8());
+        if (parsed->validationToken) {
+            QHttpServerResponse response(QByteArray("text/plain"),
+                                         parsed->validationToken->toUtf8());
             response.setHeader("X-Content-Type-Options", "nosniff");
             return response;
         }
-        auto body = jsonObject(request.body(), {u"value"_s, u"validationTokens"_s});
-        if (!body) {
-            return error(body.error());
-        }
-        const QJsonValue value = body->value(u"value"_s);
-        if (!value.isArray() || value.toArray().isEmpty()) {
-            return error(Http::BadRequest,
-                         u"value: required, a non-empty array of notifications"_s);
-        }
-        const QJsonArray items = value.toArray();
         // The secret first: a notification without it says nothing else worth an answer.
-        for (const QJsonValue& item : items) {
-            const QJsonValue state = item.toObject().value(u"clientState"_s);
-            if (!state.isString() ||
-                !sameSecret(state.toString().toUtf8(), m_config.clientState.toUtf8())) {
-                return error(Http::Forbidden, u"clientState does not match the subscription's"_s);
-            }
+        if (!api::clientStatesMatch(parsed->items, m_config.clientState)) {
+            return error(Http::Forbidden, u"clientState does not match the subscription's"_s);
         }
-        QList<WebhookNotification> notifications;
-        qint64 ignored = 0;
-        for (qsizetype i = 0; i < items.size(); ++i) {
-            const QJsonObject item = items[i].toObject();
-            const auto bad = [i](const QString& what) {
-                return error(Http::BadRequest, u"value[%1]: %2"_s.arg(i).arg(what));
-            };
-            if (item.contains(u"lifecycleEvent"_s)) {
-                ++ignored; // subscription lifecycle, not mail
-                continue;
-            }
-            const QString changeType = item.value(u"changeType"_s).toString();
-            if (changeType != u"created" && changeType != u"updated" && changeType != u"deleted") {
-                return bad(u"changeType: one of created, updated, deleted"_s);
-            }
-            const QString resource = item.value(u"resource"_s).toString();
-            const QString account = resourceMailbox(resource);
-            if (!isMailboxAddress(account)) {
-                return bad(u"resource: '%1' does not name a mailbox address "
-                           u"(Users/{address}/Messages/{id})"_s.arg(resource));
-            }
-            const QJsonValue data = item.value(u"resourceData"_s);
-            if (!data.isUndefined() && !data.isObject()) {
-                return bad(u"resourceData: an object"_s);
-            }
-            QString resourceId = data.toObject().value(u"id"_s).toString();
-            if (resourceId.isEmpty()) {
-                resourceId = resourceMessage(resource);
-            }
-            if (resourceId.isEmpty() || resourceId.size() > 1024) {
-                return bad(u"resourceData.id: the message's id is missing"_s);
-            }
-            if (changeType == u"deleted") {
-                ++ignored; // nothing to ingest; tracking keeps what it saw
-                continue;
-            }
-            WebhookNotification n;
-            n.account = account;
-            n.resourceId = resourceId;
-            n.changeType = changeType;
-            n.notificationId = item.value(u"id"_s).toString().left(256);
-            n.subscriptionId = item.value(u"subscriptionId"_s).toString().left(256);
-            notifications.append(n);
+        auto read = api::parseMailNotifications(parsed->items);
+        if (!read) {
+            return error(read.error());
         }
+        const QList<WebhookNotification>& notifications = read->notifications;
+        const qint64 ignored = read->ignored;
         qint64 created = 0;
         if (!notifications.isEmpty()) {
             const Status s = m_db->transaction([&]() -> Status {
@@ -950,6 +600,7 @@ private:
     std::unique_ptr<ControlPlane> m_control;
     std::unique_ptr<WebhookQueue> m_queue;
     std::unique_ptr<CacheInvalidationChannel> m_invalidations;
+    QSet<QString> m_routes;
     std::mutex m_snapshotMutex;
     std::optional<EngineSnapshot> m_snapshot;
 };

@@ -14,6 +14,7 @@
 #include <QProcessEnvironment>
 #include <QThread>
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 
@@ -24,6 +25,8 @@ struct ApiConfig {
     quint16 port = 0; // 0: any free port (start() says which)
     QString token;    // bearer token for routes that change anything; empty: refused (401)
     qint64 maxBodyBytes = 1 << 20; // larger request bodies are refused (413)
+    // A connection with nothing read or written for this long is closed (0: never).
+    std::chrono::milliseconds idleTimeout{30'000};
     // The secret of the mail provider's change-notification subscriptions: every notification
     // must carry it as its clientState. Empty: every notification is refused (403).
     QString clientState;
@@ -44,6 +47,7 @@ class ApiWorker;
 //   GET  /api/emails/tracked      account, status, since, limit, cursor (keyset paging)
 //   GET  /api/emails/analytics    account (optional), since, until
 //   GET  /api/health/performance  200 healthy or degraded, 503 unhealthy, the same JSON
+//   GET  /api/health/live         200 {"status": "live"} while the process answers (no database)
 //   GET  /metrics                 the engine's metrics in the Prometheus text format
 //   POST /api/emails/sync         bearer token; {"account", "since"?}: ingests the messages of
 //                                 that mailbox at the mail source not ingested yet; 200 counts
@@ -52,11 +56,15 @@ class ApiWorker;
 //                                 {"value": [notification, ...]}, each with the configured
 //                                 clientState (else 403, nothing stored), stored as webhook
 //                                 jobs in one transaction and answered 202; no ingestion here
-// Every error is a JSON body {"error": {"status", "message"}} with a 4xx or 5xx status; unknown
-// parameters and body fields are refused (400), bodies over maxBodyBytes too (413), a missing
-// or wrong bearer token on a route that changes anything gets 401. Every route is timed and
-// counted by route and status in the engine's metrics. Create, start and destroy it on one
-// thread; setSnapshot() from any.
+// Every error is a JSON body {"error": {"status", "message"}} with a 4xx or 5xx status, unknown
+// routes (404) and methods (405) included; unknown parameters and body fields are refused
+// (400), bodies over maxBodyBytes too (413), a missing or wrong bearer token on a route that
+// changes anything gets 401. Connections follow HTTP/1.1 (detail::ConnectionGuard): pipelined
+// requests are each judged alone, "Connection: close" and HTTP/1.0 close after the answer, idle
+// connections close after idleTimeout. Every route is counted by route and status in the
+// engine's metrics: requests in trackwatch_api_requests (timed), health and metrics scrapes in
+// trackwatch_api_scrapes, so pollers never weigh in the error rate. Create, start and destroy
+// it on one thread; setSnapshot() from any.
 class ApiServer : public QObject {
     Q_OBJECT
 public:

@@ -8,8 +8,10 @@
 
 #include <QJsonValue>
 #include <QProcessEnvironment>
+#include <QSet>
 #include <QSqlQuery>
 
+#include <algorithm>
 #include <cmath>
 
 namespace trackwatch::core {
@@ -124,7 +126,7 @@ AlertConfig AlertConfig::defaults() {
         {u"CacheHitRateDegrad"_s, u"warning"_s, u"review_cache_configuration"_s,
          u"cache hit rate"_s, u"%"_s, C::Below, 60, 300, true},
         {u"ThroughputBelowTarget"_s, u"critical"_s, u"scale_resources_investigate"_s,
-         u"throughput"_s, u"emails/hour"_s, C::Below, 8000, 300, true},
+         u"fleet throughput"_s, u"emails/hour"_s, C::Below, 8000, 300, true},
     };
     return c;
 }
@@ -256,6 +258,15 @@ AlertEvaluator::AlertEvaluator(AlertConfig config, const Clock& clock, QString e
     }
 }
 
+bool AlertEvaluator::isActive(const QString& name) const {
+    for (qsizetype i = 0; i < m_config.rules.size(); ++i) {
+        if (m_config.rules[i].name == name) {
+            return m_config.rules[i].enabled && m_runtimeEnabled[i];
+        }
+    }
+    return false;
+}
+
 void AlertEvaluator::setRuleEnabled(const QString& name, bool enabled) {
     for (qsizetype i = 0; i < m_config.rules.size(); ++i) {
         if (m_config.rules[i].name == name) {
@@ -264,8 +275,18 @@ void AlertEvaluator::setRuleEnabled(const QString& name, bool enabled) {
     }
 }
 
-QList<AlertTransition> AlertEvaluator::evaluate(const MonitorSample& sample) {
+FleetThroughput FleetThroughput::ofSample(const MonitorSample& sample) {
+    FleetThroughput f;
+    f.emailsPerHour = sample.emailsPerHour;
+    f.waiting = sample.queueDepth;
+    f.engines = std::isnan(sample.emailsPerHour) ? 0 : 1;
+    return f;
+}
+
+QList<AlertTransition> AlertEvaluator::evaluate(const MonitorSample& sample,
+                                                const std::optional<FleetThroughput>& fleet) {
     const QDateTime now = m_clock.now();
+    const FleetThroughput throughput = fleet ? *fleet : FleetThroughput::ofSample(sample);
     QList<AlertTransition> changes;
     for (qsizetype i = 0; i < m_config.rules.size(); ++i) {
         const AlertRule& rule = m_config.rules[i];
@@ -280,12 +301,15 @@ QList<AlertTransition> AlertEvaluator::evaluate(const MonitorSample& sample) {
             summary = rule.enabled ? u"disabled by its feature flag"_s
                                    : u"disabled in the configuration"_s;
         } else {
-            value = rule.valueOf(sample);
+            const bool throughputRule = rule.name == u"ThroughputBelowTarget";
+            value = throughputRule ? throughput.emailsPerHour : rule.valueOf(sample);
+            // Throughput under target is an outage only while work is waiting.
+            const bool idle = throughputRule && !(throughput.waiting > 0);
             int held = 0;
-            if (std::isnan(value)) {
+            if (std::isnan(value) || (throughputRule && std::isnan(throughput.waiting))) {
                 next = AlertState::NoData;
                 breachedSince = QDateTime();
-            } else if (rule.breached(value)) {
+            } else if (!idle && rule.breached(value)) {
                 if (!breachedSince.isValid()) {
                     breachedSince = now;
                 }
@@ -305,6 +329,12 @@ QList<AlertTransition> AlertEvaluator::evaluate(const MonitorSample& sample) {
                 }
             }
             summary = summaryOf(rule, next, value, held);
+            if (throughputRule && next != AlertState::NoData) {
+                summary = idle ? u"no work waiting: throughput not judged (target %1)"_s.arg(
+                                     withUnit(rule.threshold, rule.unit))
+                               : summary + u"; %1 engine(s), %2 waiting"_s.arg(throughput.engines)
+                                               .arg(number(throughput.waiting));
+            }
         }
         const QString nextName = alertStateName(next);
         status.value = value;
@@ -399,8 +429,64 @@ AlertMonitor::AlertMonitor(Database& db, const Clock& clock, QString engineId, A
     , m_evaluator(std::move(config), clock, std::move(engineId))
     , m_history(db) {}
 
-QList<AlertStatus> AlertMonitor::evaluate(const MonitorSample& sample) {
-    const QList<AlertTransition> changes = m_evaluator.evaluate(sample);
+Result<FleetThroughput> AlertMonitor::fleetThroughput(const MonitorSample& sample,
+                                                      qint64 ingestionBacklog) {
+    FleetThroughput fleet = FleetThroughput::ofSample(sample);
+    // The webhook queue is shared: this engine's count is the fleet's.
+    fleet.waiting = std::isnan(sample.queueDepth) && ingestionBacklog <= 0
+                        ? kNoData
+                        : (std::isnan(sample.queueDepth) ? 0.0 : sample.queueDepth) +
+                              static_cast<double>(std::max<qint64>(0, ingestionBacklog));
+    // The other live engines' latest stored figures (this engine's own is the sample's, which
+    // is fresher than its last stored one).
+    auto q = m_db.exec(u"SELECT s.engine_id, s.emails_per_hour FROM metric_snapshots s "
+                       u"JOIN engine_instances e ON e.id = s.engine_id "
+                       u"WHERE e.stopped_at IS NULL AND e.heartbeat_at >= ? AND e.id <> ? "
+                       u"AND s.taken_at = (SELECT MAX(m.taken_at) FROM metric_snapshots m "
+                       u"WHERE m.engine_id = e.id)"_s,
+                       {TrackedEmailRepository::timeValue(m_clock.now().addSecs(-kLiveEngineSecs)),
+                        m_evaluator.engineId()});
+    if (!q) {
+        return q.error();
+    }
+    QSet<QString> counted;
+    while (q->next()) {
+        const QString engine = q->value(0).toString();
+        if (q->value(1).isNull() || counted.contains(engine)) {
+            continue;
+        }
+        counted.insert(engine);
+        const double v = q->value(1).toDouble();
+        fleet.emailsPerHour = std::isnan(fleet.emailsPerHour) ? v : fleet.emailsPerHour + v;
+        ++fleet.engines;
+    }
+    return fleet;
+}
+
+QList<AlertStatus> AlertMonitor::evaluate(const MonitorSample& sample, qint64 ingestionBacklog) {
+    std::optional<FleetThroughput> fleet;
+    const bool waiting = sample.queueDepth > 0 || ingestionBacklog > 0;
+    // Only worth a query while work is waiting: otherwise the rule is normal whatever the fleet
+    // does.
+    if (waiting && m_evaluator.isActive(u"ThroughputBelowTarget"_s)) {
+        auto f = fleetThroughput(sample, ingestionBacklog);
+        if (f) {
+            fleet = *f;
+            m_lastFleetError.clear();
+        } else {
+            fleet = FleetThroughput{kNoData, kNoData, 0};
+            if (f.error().message != m_lastFleetError) {
+                m_lastFleetError = f.error().message;
+                logging::get("core.alerts")
+                    ->warn("cannot read the fleet's throughput: {}", m_lastFleetError);
+            }
+            m_lastActionError = u"fleet throughput: "_s + f.error().message;
+        }
+    } else {
+        fleet = FleetThroughput::ofSample(sample);
+        fleet->waiting = std::isnan(sample.queueDepth) && ingestionBacklog <= 0 ? kNoData : 0.0;
+    }
+    const QList<AlertTransition> changes = m_evaluator.evaluate(sample, fleet);
     auto log = logging::get("core.alerts");
     for (const AlertTransition& t : changes) {
         const auto level =

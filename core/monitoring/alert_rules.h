@@ -23,7 +23,7 @@ QString alertStateName(AlertState state); // "normal", "pending", "firing", "res
 
 // One of the seed's rules with its settings. The threshold is in the rule's unit: SlowQuery-
 // Detected milliseconds of database query P95, HighErrorRate and CacheHitRateDegrad percent,
-// ThroughputBelowTarget tracked emails per hour.
+// ThroughputBelowTarget tracked emails per hour (of the whole fleet, see FleetThroughput).
 struct AlertRule {
     enum class Comparison { Above, Below }; // fires when the value is above / below threshold
 
@@ -63,21 +63,38 @@ struct AlertConfig {
     const AlertRule* rule(const QString& name) const;
 };
 
+// What ThroughputBelowTarget judges: the fleet's throughput, and only while work is waiting
+// (an idle fleet is not an outage). kNoData where unknown.
+struct FleetThroughput {
+    double emailsPerHour = kNoData; // live engines' latest figures, summed
+    double waiting = kNoData;       // webhook jobs not done yet plus mail waiting to be ingested
+    int engines = 0;                // engines whose figure is in emailsPerHour
+
+    // One engine alone: its own figure and queue depth.
+    static FleetThroughput ofSample(const MonitorSample& sample);
+};
+
 // The rules' state machine, evaluated on each MonitorSample: normal -> pending when the
 // condition holds, -> firing once it has held for pendingSecs (at once when 0), -> resolved
 // when it stops holding, -> normal after resolvedHoldSecs (or pending again if it comes
 // back); no_data whenever the figure is missing; a pending rule whose condition clears goes
-// back to normal. Times come from the clock. Not thread-safe.
+// back to normal. ThroughputBelowTarget's condition holds only while work is waiting; with
+// nothing waiting it is normal ("no work waiting"). Times come from the clock. Not thread-safe.
 class AlertEvaluator {
 public:
     AlertEvaluator(AlertConfig config, const Clock& clock, QString engineId);
 
     // Evaluates every rule on the sample and returns the changes of state (the first
-    // evaluation's entry into normal or no_data is not a change).
-    QList<AlertTransition> evaluate(const MonitorSample& sample);
+    // evaluation's entry into normal or no_data is not a change). ThroughputBelowTarget judges
+    // `fleet`, or the sample's engine alone (FleetThroughput::ofSample) when it is not given.
+    QList<AlertTransition> evaluate(const MonitorSample& sample,
+                                    const std::optional<FleetThroughput>& fleet = std::nullopt);
     // Every rule's status after the last evaluate() (before it: no_data, "not evaluated yet").
     const QList<AlertStatus>& statuses() const { return m_statuses; }
     const AlertConfig& config() const { return m_config; }
+    const QString& engineId() const { return m_engineId; }
+    // Whether the rule is on, in the configuration and at run time.
+    bool isActive(const QString& name) const;
     // Rules switched off at run time (enableSlowQueryAlerts) report normal, "disabled".
     void setRuleEnabled(const QString& name, bool enabled);
 
@@ -108,7 +125,11 @@ private:
 };
 
 // An engine's alerting: evaluates the rules on each sample, records the transitions and runs
-// the actions. HighErrorRate's initiate_rollback_procedure runs the control plane's rollback
+// the actions. ThroughputBelowTarget is judged on the fleet: while work is waiting (the
+// sample's webhook queue depth, which counts the shared queue, plus the ingestion backlog the
+// engine passes), this engine's throughput plus the latest stored figure (metric_snapshots) of
+// every other live engine (engine_instances: not stopped, heartbeat within kLiveEngineSecs).
+// HighErrorRate's initiate_rollback_procedure runs the control plane's rollback
 // when autoRollback is on, once per firing (not when a rollback is already in force), audited
 // with the actor "alert:HighErrorRate" and a reason naming the measured error rate. Lives on
 // its Database's thread. Not thread-safe.
@@ -117,8 +138,12 @@ public:
     AlertMonitor(Database& db, const Clock& clock, QString engineId, AlertConfig config);
 
     // Evaluates, records transitions and runs actions; returns every rule's status. Failures
-    // to record or to act are logged and kept in lastActionError().
-    QList<AlertStatus> evaluate(const MonitorSample& sample);
+    // to record or to act are logged and kept in lastActionError(). `ingestionBacklog`: mail
+    // this engine has read and not ingested yet (0 when it does not know).
+    QList<AlertStatus> evaluate(const MonitorSample& sample, qint64 ingestionBacklog = 0);
+    // The fleet's throughput as evaluate() judges it (reads engine_instances and
+    // metric_snapshots).
+    Result<FleetThroughput> fleetThroughput(const MonitorSample& sample, qint64 ingestionBacklog);
 
     AlertEvaluator& evaluator() { return m_evaluator; }
     // The rollback the alert ran last (audit reason and control version), if any.
@@ -126,6 +151,8 @@ public:
     const QString& lastActionError() const { return m_lastActionError; }
 
     static constexpr char kRollbackActor[] = "alert:HighErrorRate";
+    // An engine is live while its heartbeat is this recent (EngineRegistry::kStaleAfter).
+    static constexpr int kLiveEngineSecs = 5;
 
 private:
     void act(const AlertTransition& t, const AlertStatus& status);
@@ -136,6 +163,7 @@ private:
     AlertHistory m_history;
     std::optional<qint64> m_lastRollbackVersion;
     QString m_lastActionError;
+    QString m_lastFleetError; // logged once until it changes
 };
 
 } // namespace trackwatch::core

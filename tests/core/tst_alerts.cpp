@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 // The seed's alert rules: configuration, the state machine on an injected clock, the history
-// of transitions, and HighErrorRate's automatic rollback with its audit row.
+// of transitions, HighErrorRate's automatic rollback with its audit row, and
+// ThroughputBelowTarget judged on the fleet's throughput while work is waiting.
 #include "monitoring/alert_rules.h"
 
 #include "common/config_file.h"
 #include "control/control_plane.h"
+#include "engine/engine_registry.h"
+#include "monitoring/metric_history.h"
 
 #include "../support/test_databases.h"
 
@@ -28,6 +31,14 @@ MonitorSample healthy() {
     s.errorRate = 0.001;
     s.cacheHitRate = 0.9;
     s.emailsPerHour = 12000;
+    return s;
+}
+
+// An engine's sample that judges only throughput: every other figure is missing.
+MonitorSample throughput(double emailsPerHour, double queueDepth) {
+    MonitorSample s;
+    s.emailsPerHour = emailsPerHour;
+    s.queueDepth = queueDepth;
     return s;
 }
 
@@ -312,6 +323,124 @@ private slots:
         QCOMPARE(history.recent(u"engine-1"_s, kStart, 2).value().size(), 2);
         QVERIFY(history.recent(u"engine-2"_s, kStart).value().isEmpty());
         QCOMPARE(history.prune(clock.now()).value(), 4); // all but the newest
+    }
+
+    // An idle engine is not an outage: with nothing waiting, a throughput of zero keeps
+    // ThroughputBelowTarget normal, however long it lasts (it used to fire after 300 s, critical,
+    // and make a quiet engine unhealthy).
+    void quietEngineIsNotAnOutage() {
+        TW_TEST_DATABASE(tdb, Dialect::Sqlite);
+        auto db = tdb.openMigrated();
+        QVERIFY(db);
+        ManualClock clock(kStart);
+        AlertMonitor monitor(*db, clock, u"engine-1"_s, AlertConfig::defaults());
+        for (int second = 0; second <= 900; second += 30) {
+            const AlertStatus s =
+                statusOf(monitor.evaluate(throughput(0, 0)), u"ThroughputBelowTarget"_s);
+            QVERIFY2(s.state == u"normal"_s, qPrintable(s.state + u": "_s + s.summary));
+            QVERIFY2(s.summary.contains(u"no work waiting"_s), qPrintable(s.summary));
+            clock.advanceSecs(30);
+        }
+        QCOMPARE(test::scalar(*db, u"SELECT count(*) FROM alert_transitions"_s), 0);
+        // The rule keeps the seed's name, threshold and severity.
+        const AlertRule* rule = monitor.evaluator().config().rule(u"ThroughputBelowTarget"_s);
+        QCOMPARE(rule->severity, u"critical"_s);
+        QCOMPARE(rule->threshold, 8000.0);
+        // Without the database, judged on the sample alone: still normal while idle, pending
+        // once work waits.
+        AlertEvaluator alone(AlertConfig::defaults(), clock, u"engine-1"_s);
+        alone.evaluate(throughput(100, 0));
+        QCOMPARE(statusOf(alone.statuses(), u"ThroughputBelowTarget"_s).state, u"normal"_s);
+        clock.advanceSecs(1);
+        alone.evaluate(throughput(100, 3));
+        QCOMPARE(statusOf(alone.statuses(), u"ThroughputBelowTarget"_s).state, u"pending"_s);
+        clock.advanceSecs(1);
+        alone.evaluate(throughput(100, kNoData));
+        QCOMPARE(statusOf(alone.statuses(), u"ThroughputBelowTarget"_s).state, u"no_data"_s);
+    }
+
+    // While work waits, the figure judged is the fleet's: this engine's throughput plus the
+    // latest stored figure of every other live engine; a stale engine's figure and older
+    // figures do not count. Two engines each under 8,000 an hour but 9,000 together are fine.
+    void throughputIsJudgedOnTheFleet_data() { test::addDialectRows(); }
+    void throughputIsJudgedOnTheFleet() {
+        static_assert(AlertMonitor::kLiveEngineSecs == EngineRegistry::kStaleAfter.count());
+        QFETCH(Dialect, dialect);
+        TW_TEST_DATABASE(tdb, dialect);
+        auto db = tdb.openMigrated();
+        QVERIFY(db);
+        ManualClock clock(kStart);
+        EngineRegistry self(*db, clock);
+        EngineRegistry other(*db, clock);
+        EngineRegistry stale(*db, clock);
+        for (EngineRegistry* r : {&self, &other, &stale}) {
+            QVERIFY(r->registerSelf(u"daemon"_s).ok());
+        }
+        MetricHistory history(*db);
+        const auto store = [&](const EngineRegistry& engine, double emailsPerHour) {
+            MonitorSample s = throughput(emailsPerHour, 7);
+            s.at = clock.now();
+            s.engineId = engine.id();
+            return history.record(s).ok();
+        };
+        QVERIFY(store(other, 100000)); // an older figure: superseded below
+        QVERIFY(store(stale, 100000)); // its engine stops heartbeating
+        QVERIFY(store(self, 1));       // this engine's stored figure: the sample's counts instead
+        clock.advanceSecs(60);
+        QVERIFY(store(other, 5000));
+        const auto beat = [&] { return self.heartbeat(1, {}).ok() && other.heartbeat(1, {}).ok(); };
+        QVERIFY(beat());
+
+        AlertMonitor monitor(*db, clock, self.id(), AlertConfig::defaults());
+        const auto rule = [&](const MonitorSample& s) {
+            return statusOf(monitor.evaluate(s), u"ThroughputBelowTarget"_s);
+        };
+        // 4,000 here + 5,000 there, jobs waiting: normal (this engine alone is under target).
+        AlertStatus s = rule(throughput(4000, 12));
+        QVERIFY2(s.state == u"normal"_s, qPrintable(s.state + u": "_s + s.summary));
+        QCOMPARE(s.value, 9000.0);
+        auto fleet = monitor.fleetThroughput(throughput(4000, 12), 0);
+        QVERIFY(fleet.ok());
+        QCOMPARE(fleet->engines, 2);
+        QCOMPARE(fleet->waiting, 12.0);
+        // Mail waiting to be ingested counts as work waiting as much as queued jobs do.
+        QCOMPARE(monitor.fleetThroughput(throughput(4000, 0), 30).value().waiting, 30.0);
+
+        // The other engine slows down: 4,000 + 3,000 is under target, pending then firing.
+        clock.advanceSecs(10);
+        QVERIFY(store(other, 3000));
+        QVERIFY(beat());
+        s = rule(throughput(4000, 12));
+        QCOMPARE(s.state, u"pending"_s);
+        QCOMPARE(s.value, 7000.0);
+        QVERIFY2(s.summary.contains(u"2 engine(s), 12 waiting"_s), qPrintable(s.summary));
+        for (int i = 0; i < 30; ++i) {
+            clock.advanceSecs(10);
+            QVERIFY(beat());
+            s = rule(throughput(4000, 12));
+        }
+        QCOMPARE(s.state, u"firing"_s);
+        QCOMPARE(s.severity, u"critical"_s);
+
+        // The queue drains: nothing waits, so the rule is no longer breached.
+        clock.advanceSecs(1);
+        QVERIFY(beat());
+        s = rule(throughput(4000, 0));
+        QCOMPARE(s.state, u"resolved"_s);
+        QVERIFY2(s.summary.contains(u"no work waiting"_s), qPrintable(s.summary));
+
+        // The other engine stops heartbeating: only this engine counts once it is stale.
+        clock.advanceSecs(AlertMonitor::kLiveEngineSecs + 1);
+        QVERIFY(self.heartbeat(1, {}).ok());
+        fleet = monitor.fleetThroughput(throughput(4000, 12), 0);
+        QVERIFY(fleet.ok());
+        QCOMPARE(fleet->engines, 1);
+        QCOMPARE(fleet->emailsPerHour, 4000.0);
+        // A stopped engine does not count either, even with a fresh heartbeat.
+        QVERIFY(other.heartbeat(1, {}).ok());
+        QCOMPARE(monitor.fleetThroughput(throughput(4000, 12), 0).value().engines, 2);
+        QVERIFY(other.stop().ok());
+        QCOMPARE(monitor.fleetThroughput(throughput(4000, 12), 0).value().engines, 1);
     }
 
     // Without autoRollback the alert fires and nothing is rolled back.

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 // The HTTP API over real HTTP on loopback, against a real database: paging, analytics, health,
-// a JSON 4xx for every kind of bad request, the bearer token, the body limit, mailbox sync and
-// the Graph-style change-notification receiver.
+// a JSON 4xx for every kind of bad request, the bearer token, the body limit, mailbox sync,
+// the Graph-style change-notification receiver, and HTTP/1.1 connection handling (pipelining,
+// Connection: close, HTTP/1.0, idle timeout, half-closed clients, request framing) over raw
+// sockets.
+#include "api/api_parsing.h"
 #include "api/api_server.h"
 #include "cache/query_cache.h"
 #include "control/optimization_guard.h"
@@ -25,11 +28,15 @@
 #include <QNetworkReply>
 #include <QProcess>
 #include <QSet>
+#include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
 #include <QUrlQuery>
+
+#include <sys/socket.h>
 
 using namespace trackwatch;
 using namespace trackwatch::core;
@@ -111,6 +118,90 @@ ApiConfig writableConfig(std::shared_ptr<const Clock> clock = {}) {
 EngineQueryContext plainContext(std::shared_ptr<MetricsRegistry> metrics = {}) {
     return {std::make_shared<QueryCache>(), nullptr, nullptr, nullptr, std::move(metrics)};
 }
+
+// One HTTP request as bytes, for RawConnection.
+QByteArray rawRequest(const QByteArray& line, const QList<QByteArray>& fields = {},
+                      const QByteArray& body = {}) {
+    QByteArray r = line + "\r\nHost: 127.0.0.1\r\n";
+    for (const QByteArray& f : fields) {
+        r += f + "\r\n";
+    }
+    return r + "\r\n" + body;
+}
+
+// A raw connection to the API, for what QNetworkAccessManager never sends: pipelined requests,
+// HTTP/1.0, half-closes, malformed heads. Answers are read whole (by their Content-Length).
+class RawConnection {
+public:
+    struct Answer {
+        int status = 0;
+        QJsonObject json;
+    };
+
+    explicit RawConnection(quint16 port) { m_socket.connectToHost(u"127.0.0.1"_s, port); }
+    bool connected() { return m_socket.waitForConnected(10000); }
+    QTcpSocket& socket() { return m_socket; }
+    void send(const QByteArray& bytes) {
+        m_socket.write(bytes);
+        m_socket.waitForBytesWritten(10000);
+    }
+    // The answers that have arrived, waiting up to `timeoutMs` for `count` of them (fewer when
+    // the connection closes first or the time runs out).
+    QList<Answer> answers(int count, int timeoutMs = 60000) {
+        QElapsedTimer timer;
+        timer.start();
+        while (m_answers.size() < count && timer.elapsed() < timeoutMs) {
+            m_buffer += m_socket.readAll();
+            parse();
+            if (m_answers.size() >= count) {
+                break;
+            }
+            if (!m_socket.waitForReadyRead(100) &&
+                m_socket.state() == QAbstractSocket::UnconnectedState) {
+                m_buffer += m_socket.readAll();
+                parse();
+                break;
+            }
+        }
+        return m_answers;
+    }
+    // Waits on the disconnected signal.
+    bool closedWithin(int timeoutMs) {
+        if (m_socket.state() == QAbstractSocket::UnconnectedState) {
+            return true;
+        }
+        QSignalSpy closed(&m_socket, &QTcpSocket::disconnected);
+        return closed.wait(timeoutMs) || m_socket.state() == QAbstractSocket::UnconnectedState;
+    }
+
+private:
+    void parse() {
+        for (;;) {
+            const qsizetype end = m_buffer.indexOf("\r\n\r\n");
+            if (end < 0) {
+                return;
+            }
+            qint64 length = 0;
+            for (const QByteArray& line : m_buffer.left(end).split('\n')) {
+                if (line.toLower().startsWith("content-length:")) {
+                    length = line.mid(15).trimmed().toLongLong();
+                }
+            }
+            if (m_buffer.size() < end + 4 + length) {
+                return;
+            }
+            Answer a;
+            a.status = m_buffer.mid(9, 3).toInt();
+            a.json = QJsonDocument::fromJson(m_buffer.mid(end + 4, length)).object();
+            m_answers.append(a);
+            m_buffer.remove(0, end + 4 + length);
+        }
+    }
+
+    QTcpSocket m_socket;
+    QByteArray m_buffer;
+    QList<Answer> m_answers;
+};
 
 } // namespace
 
@@ -755,6 +846,328 @@ private slots:
         QCOMPARE(test::trackedState(*db),
                  QStringList{u"owner@company.example|n1@company.example|replied|1|"
                              u"n2@client.example|in_reply_to"_s});
+    }
+
+    // 500 keep-alive GETs pipelined on one connection are all answered, in order, each judged
+    // alone: together they are over the body limit and a head (each carries a 2 KiB field),
+    // which the limit used to count as one request's bytes until an answer went out, refusing
+    // the rest with 413.
+    void pipelinedRequestsAreAllAnswered() {
+        TW_TEST_DATABASE(tdb, Dialect::Sqlite);
+        QVERIFY(tdb.openMigrated());
+        ApiServer api(writableConfig(), tdb.spec(), plainContext());
+        auto port = api.start();
+        QVERIFY(port);
+        RawConnection c(*port);
+        QVERIFY(c.connected());
+        QByteArray requests;
+        for (int i = 0; i < 500; ++i) {
+            requests +=
+                rawRequest("GET /api/emails/tracked?account=nobody%40company.example&limit=" +
+                               QByteArray::number(1 + i % 50) + " HTTP/1.1",
+                           {"X-Trace: " + QByteArray(2200, 'a' + i % 26)});
+        }
+        QVERIFY(requests.size() > (1 << 20) + 64 * 1024);
+        c.send(requests);
+        const auto answers = c.answers(500);
+        QCOMPARE(answers.size(), 500);
+        for (const auto& a : answers) {
+            QCOMPARE(a.status, 200);
+            QVERIFY(a.json.value(u"emails"_s).isArray());
+        }
+        QCOMPARE(c.socket().state(), QAbstractSocket::ConnectedState);
+        // Pipelined bodies too, each at the limit, 80 of them far over it together.
+        ApiConfig small = writableConfig();
+        small.maxBodyBytes = 1024;
+        ApiServer limited(small, tdb.spec(), plainContext());
+        auto limitedPort = limited.start();
+        QVERIFY(limitedPort);
+        QByteArray atLimit = json({{u"value"_s, QJsonArray{}}});
+        atLimit.append(QByteArray(1024 - atLimit.size(), ' '));
+        RawConnection posts(*limitedPort);
+        QVERIFY(posts.connected());
+        QByteArray many;
+        for (int i = 0; i < 80; ++i) {
+            many += rawRequest("POST /api/webhooks/mail HTTP/1.1",
+                               {"Content-Type: application/json", "Content-Length: 1024"}, atLimit);
+        }
+        posts.send(many);
+        const auto judged = posts.answers(80);
+        QCOMPARE(judged.size(), 80);
+        for (const auto& a : judged) {
+            QCOMPARE(a.status, 400); // read and judged: an empty array is refused
+            QVERIFY2(a.json.value(u"error"_s)
+                         .toObject()
+                         .value(u"message"_s)
+                         .toString()
+                         .contains(u"value"_s),
+                     QJsonDocument(a.json).toJson().constData());
+        }
+    }
+
+    // "Connection: close" and HTTP/1.0 without keep-alive get the connection closed after the
+    // answer; HTTP/1.1 and HTTP/1.0 with keep-alive keep it for the next request.
+    void connectionCloseIsHonoured_data() {
+        QTest::addColumn<QByteArray>("version");
+        QTest::addColumn<QByteArray>("connection");
+        QTest::addColumn<bool>("closes");
+        QTest::newRow("1.1") << QByteArray("HTTP/1.1") << QByteArray() << false;
+        QTest::newRow("1.1 close") << QByteArray("HTTP/1.1") << QByteArray("close") << true;
+        QTest::newRow("1.1 Close, upper case")
+            << QByteArray("HTTP/1.1") << QByteArray("Keep-Alive, Close") << true;
+        QTest::newRow("1.0") << QByteArray("HTTP/1.0") << QByteArray() << true;
+        QTest::newRow("1.0 keep-alive")
+            << QByteArray("HTTP/1.0") << QByteArray("keep-alive") << false;
+    }
+    void connectionCloseIsHonoured() {
+        QFETCH(QByteArray, version);
+        QFETCH(QByteArray, connection);
+        QFETCH(bool, closes);
+        TW_TEST_DATABASE(tdb, Dialect::Sqlite);
+        QVERIFY(tdb.openMigrated());
+        ApiServer api(writableConfig(), tdb.spec(), plainContext());
+        auto port = api.start();
+        QVERIFY(port);
+        RawConnection c(*port);
+        QVERIFY(c.connected());
+        const QList<QByteArray> fields = connection.isEmpty()
+                                             ? QList<QByteArray>{}
+                                             : QList<QByteArray>{"Connection: " + connection};
+        const QByteArray get = rawRequest(
+            "GET /api/emails/tracked?account=nobody%40company.example " + version, fields);
+        c.send(get);
+        QCOMPARE(c.answers(1).value(0).status, 200);
+        if (closes) {
+            QVERIFY2(c.closedWithin(10000), "the connection stayed open after the answer");
+        } else {
+            c.send(get); // still open: the second request is answered on it
+            QCOMPARE(c.answers(2).value(1).status, 200);
+            QCOMPARE(c.socket().state(), QAbstractSocket::ConnectedState);
+        }
+    }
+
+    // A connection with nothing read or written for the idle timeout is closed: one that sent
+    // nothing, and one whose answer went out.
+    void idleConnectionsAreClosed() {
+        TW_TEST_DATABASE(tdb, Dialect::Sqlite);
+        QVERIFY(tdb.openMigrated());
+        ApiConfig config = writableConfig();
+        config.idleTimeout = std::chrono::milliseconds(300);
+        ApiServer api(config, tdb.spec(), plainContext());
+        auto port = api.start();
+        QVERIFY(port);
+        RawConnection silent(*port);
+        QVERIFY(silent.connected());
+        RawConnection answered(*port);
+        QVERIFY(answered.connected());
+        answered.send(
+            rawRequest("GET /api/emails/tracked?account=nobody%40company.example HTTP/1.1"));
+        QCOMPARE(answered.answers(1).value(0).status, 200);
+        QVERIFY2(silent.closedWithin(15000), "a silent connection stayed open");
+        QVERIFY2(answered.closedWithin(15000), "an idle keep-alive connection stayed open");
+        QCOMPARE(ApiConfig().idleTimeout, std::chrono::milliseconds(30000));
+    }
+
+    // A client that shuts its sending side down right after a whole request still gets the
+    // answer (it used to be lost when the server read the end of the stream first).
+    void halfClosedClientGetsItsAnswer() {
+        TW_TEST_DATABASE(tdb, Dialect::Sqlite);
+        QVERIFY(tdb.openMigrated());
+        ApiServer api(writableConfig(), tdb.spec(), plainContext());
+        auto port = api.start();
+        QVERIFY(port);
+        for (int i = 0; i < 20; ++i) {
+            RawConnection c(*port);
+            QVERIFY(c.connected());
+            c.send(rawRequest("GET /api/emails/tracked?account=nobody%40company.example HTTP/1.1"));
+            QCOMPARE(::shutdown(static_cast<int>(c.socket().socketDescriptor()), SHUT_WR), 0);
+            const auto answers = c.answers(1, 15000);
+            QVERIFY2(answers.size() == 1, qPrintable(u"round %1: no answer"_s.arg(i)));
+            QCOMPARE(answers[0].status, 200);
+        }
+    }
+
+    // Framing the server and a proxy could read differently is refused with 400 and the
+    // connection closed: conflicting or malformed Content-Length, Content-Length with
+    // Transfer-Encoding, a field name with a space before its colon. Identical repeated
+    // Content-Length fields are one length. The body here holds a second request that a reader
+    // of the other length would answer.
+    void ambiguousFramingIsRefused_data() {
+        QTest::addColumn<QList<QByteArray>>("fields");
+        QTest::addColumn<QString>("mentions");
+        QTest::addColumn<bool>("refused");
+        QTest::newRow("conflicting lengths")
+            << QList<QByteArray>{"Content-Length: 2", "Content-Length: 27"} << u"Content-Length"_s
+            << true;
+        QTest::newRow("not a number")
+            << QList<QByteArray>{"Content-Length: 27x"} << u"Content-Length"_s << true;
+        QTest::newRow("a list") << QList<QByteArray>{"Content-Length: 27, 27"}
+                                << u"Content-Length"_s << true;
+        QTest::newRow("negative") << QList<QByteArray>{"Content-Length: -27"} << u"Content-Length"_s
+                                  << true;
+        QTest::newRow("with chunked")
+            << QList<QByteArray>{"Content-Length: 27", "Transfer-Encoding: chunked"}
+            << u"Transfer-Encoding"_s << true;
+        QTest::newRow("space before colon")
+            << QList<QByteArray>{"Content-Length : 27"} << u"header field"_s << true;
+        QTest::newRow("same length twice")
+            << QList<QByteArray>{"Content-Length: 27", "Content-Length: 27"} << u"JSON"_s << false;
+    }
+    void ambiguousFramingIsRefused() {
+        QFETCH(QList<QByteArray>, fields);
+        QFETCH(QString, mentions);
+        QFETCH(bool, refused);
+        TW_TEST_DATABASE(tdb, Dialect::Sqlite);
+        QVERIFY(tdb.openMigrated());
+        ApiServer api(writableConfig(), tdb.spec(), plainContext());
+        auto port = api.start();
+        QVERIFY(port);
+        RawConnection c(*port);
+        QVERIFY(c.connected());
+        const QByteArray body = "{}GET /metrics HTTP/1.1\r\n\r\n";
+        QCOMPARE(body.size(), 27);
+        c.send(rawRequest("POST /api/webhooks/mail HTTP/1.1", fields, body));
+        const auto answers = c.answers(2, 3000);
+        QVERIFY(!answers.isEmpty());
+        QCOMPARE(answers[0].status, 400);
+        const QJsonObject e = answers[0].json.value(u"error"_s).toObject();
+        QCOMPARE(e.value(u"status"_s).toInt(), 400);
+        QVERIFY2(e.value(u"message"_s).toString().contains(mentions),
+                 qPrintable(e.value(u"message"_s).toString()));
+        if (refused) {
+            QCOMPARE(answers.size(), 1); // the request in the body is never answered
+            QVERIFY(c.closedWithin(10000));
+        } else {
+            QCOMPARE(c.socket().state(), QAbstractSocket::ConnectedState);
+        }
+    }
+
+    // Request heads as the connection guard frames them (a pure function, fuzzed in
+    // tests/fuzz/fuzz_api.cpp): where a head ends, its length, and whether the connection
+    // closes after it.
+    void requestHeadsAreFramed_data() {
+        QTest::addColumn<QByteArray>("bytes");
+        QTest::addColumn<int>("headLength");       // -1: incomplete
+        QTest::addColumn<qint64>("contentLength"); // -1: none; -2: refused
+        QTest::addColumn<bool>("closeAfter");
+        QTest::newRow("incomplete")
+            << QByteArray("GET / HTTP/1.1\r\nHost: x\r\n") << -1 << qint64(-1) << false;
+        QTest::newRow("no fields")
+            << QByteArray("GET / HTTP/1.1\r\n\r\nrest") << 18 << qint64(-1) << false;
+        QTest::newRow("bare newlines, leading blank lines")
+            << QByteArray("\r\n\nPOST /x HTTP/1.0\nContent-Length: 4\n\nbody") << 39 << qint64(4)
+            << true;
+        QTest::newRow("1.0 keep-alive")
+            << QByteArray("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n") << 42 << qint64(-1)
+            << false;
+        QTest::newRow("folded field")
+            << QByteArray("GET / HTTP/1.1\r\nX-A: 1\r\n 2\r\nConnection: close\r\n\r\n") << 49
+            << qint64(-1) << true;
+        QTest::newRow("bad request line")
+            << QByteArray("GET /\r\n\r\n") << 9 << qint64(-2) << false;
+        QTest::newRow("huge length")
+            << QByteArray("POST / HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n") << 57
+            << qint64(-2) << false;
+    }
+    void requestHeadsAreFramed() {
+        QFETCH(QByteArray, bytes);
+        QFETCH(int, headLength);
+        QFETCH(qint64, contentLength);
+        QFETCH(bool, closeAfter);
+        QCOMPARE(api::requestHeadLength(bytes), headLength);
+        if (headLength < 0) {
+            return;
+        }
+        auto head = api::parseRequestHead(QByteArrayView(bytes).first(headLength));
+        QCOMPARE(head.ok(), contentLength != -2);
+        if (head) {
+            QCOMPARE(head->contentLength.value_or(-1), contentLength);
+            QCOMPARE(head->closeAfter, closeAfter);
+        }
+    }
+
+    // Unknown routes and methods get the JSON error body the README promises.
+    void unknownRoutesGetAJsonError() {
+        TW_TEST_DATABASE(tdb, Dialect::Sqlite);
+        QVERIFY(tdb.openMigrated());
+        ApiServer api(writableConfig(), tdb.spec(), plainContext());
+        auto port = api.start();
+        QVERIFY(port);
+        for (const QByteArray& verb : {QByteArray("GET"), QByteArray("POST")}) {
+            const Reply r = call(verb, *port, u"/api/nothing/here"_s);
+            QCOMPARE(r.status, 404);
+            QVERIFY(r.contentType.startsWith("application/json"));
+            const QJsonObject e = r.json.value(u"error"_s).toObject();
+            QCOMPARE(e.value(u"status"_s).toInt(), 404);
+            QVERIFY2(e.value(u"message"_s).toString().contains(u"/api/nothing/here"_s),
+                     r.body.constData());
+        }
+        // Methods QHttpServer does not know: 405 on a route, 404 elsewhere, JSON both.
+        RawConnection c(*port);
+        QVERIFY(c.connected());
+        c.send(rawRequest("BREW /api/emails/tracked HTTP/1.1") + rawRequest("BREW /pot HTTP/1.1"));
+        const auto answers = c.answers(2, 10000);
+        QCOMPARE(answers.size(), 2);
+        QCOMPARE(answers[0].status, 405);
+        QCOMPARE(answers[0].json.value(u"error"_s).toObject().value(u"status"_s).toInt(), 405);
+        QCOMPARE(answers[1].status, 404);
+        QCOMPARE(answers[1].json.value(u"error"_s).toObject().value(u"status"_s).toInt(), 404);
+    }
+
+    // Health and metrics scrapes are counted apart (trackwatch_api_scrapes), never in
+    // trackwatch_api_requests, whose 5xx the engine's error rate counts: a monitor polling a
+    // 503 health once a second used to drive HighErrorRate to firing.
+    void scrapesNeverCountAsErrors() {
+        TW_TEST_DATABASE(tdb, Dialect::Sqlite);
+        QVERIFY(tdb.openMigrated());
+        auto metrics = std::make_shared<MetricsRegistry>();
+        ApiServer api(writableConfig(), tdb.spec(), plainContext(metrics));
+        auto port = api.start();
+        QVERIFY(port);
+        for (int i = 0; i < 5; ++i) { // no engine snapshot yet: 503
+            QCOMPARE(call("GET", *port, u"/api/health/performance"_s).status, 503);
+        }
+        QCOMPARE(call("GET", *port, u"/metrics"_s).status, 200);
+        QCOMPARE(
+            call("GET", *port, u"/api/emails/tracked"_s, QUrlQuery{{u"account"_s, u"a"_s}}).status,
+            200);
+        const QByteArray text = call("GET", *port, u"/metrics"_s).body;
+        for (const QByteArray& line : text.split('\n')) {
+            if (line.startsWith("trackwatch_api_requests_total{") ||
+                line.startsWith("trackwatch_api_request_duration_seconds_count{")) {
+                QVERIFY2(!line.contains("/api/health") && !line.contains("/metrics"),
+                         line.constData());
+                QVERIFY2(!line.contains("status=\"5"), line.constData());
+            }
+        }
+        QVERIFY2(text.contains("trackwatch_api_scrapes_total{route=\"/api/health/performance\","
+                               "status=\"503\"} 5"),
+                 text.constData());
+        QVERIFY(text.contains("trackwatch_api_scrapes_total{route=\"/metrics\",status=\"200\"} 1"));
+        QVERIFY(text.contains("trackwatch_api_requests_total{route=\"/api/emails/tracked\","
+                              "status=\"200\"} 1"));
+    }
+
+    // /api/health/live answers 200 whenever the process answers, before the engine's first
+    // snapshot and while it is unhealthy.
+    void liveAnswersWhileTheProcessRuns() {
+        TW_TEST_DATABASE(tdb, Dialect::Sqlite);
+        QVERIFY(tdb.openMigrated());
+        ApiServer api({}, tdb.spec(), plainContext());
+        auto port = api.start();
+        QVERIFY(port);
+        Reply r = call("GET", *port, u"/api/health/live"_s);
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json, (QJsonObject{{u"status"_s, u"live"_s}}));
+        EngineSnapshot s;
+        s.at = QDateTime::currentDateTimeUtc();
+        s.health = {u"unhealthy"_s, {u"database unreachable"_s}};
+        api.setSnapshot(s);
+        QCOMPARE(call("GET", *port, u"/api/health/performance"_s).status, 503);
+        r = call("GET", *port, u"/api/health/live"_s);
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json.value(u"status"_s).toString(), u"live"_s);
+        QCOMPARE(call("POST", *port, u"/api/health/live"_s).status, 405);
     }
 
     // Where the token, clientState and limit come from: the configuration, else the

@@ -457,32 +457,81 @@ Result<QString> Database::literal(const QVariant& v) const {
             return u"NULL"_s;
         }
         // Standard-conforming strings (SQLite always; PostgreSQL as set at connect): the only
-        // character to escape is the quote. NUL cannot be stored in text, so it is dropped.
+        // character to escape is the quote. Text that the database cannot hold as it is, is
+        // refused rather than altered (altering it could merge two distinct values): NUL
+        // (neither database stores it in text), and an unpaired UTF-16 surrogate (UTF-8 has
+        // no form for it; the driver would turn it into '?').
         QString quoted;
         quoted.reserve(text.size() + 2);
         quoted += u'\'';
-        for (const QChar c : text) {
+        for (qsizetype i = 0; i < text.size(); ++i) {
+            const QChar c = text[i];
             if (c == u'\'') {
                 quoted += u"''"_s;
-            } else if (!c.isNull()) {
-                quoted += c;
+                continue;
             }
+            if (c.isNull()) {
+                return Error{ErrorCode::InvalidArgument,
+                             u"text with a NUL character (at %1) cannot be stored"_s.arg(i)};
+            }
+            if (c.isSurrogate()) {
+                const bool paired =
+                    c.isHighSurrogate() && i + 1 < text.size() && text[i + 1].isLowSurrogate();
+                if (!paired) {
+                    return Error{ErrorCode::InvalidArgument,
+                                 u"text with an unpaired UTF-16 surrogate (at %1) cannot be "
+                                 u"stored"_s.arg(i)};
+                }
+                quoted += c;
+                quoted += text[++i];
+                continue;
+            }
+            quoted += c;
         }
         quoted += u'\'';
         return quoted;
     }
+    case QMetaType::Double: {
+        const double d = v.toDouble();
+        if (!qIsFinite(d)) {
+            return Error{ErrorCode::InvalidArgument,
+                         u"the number %1 cannot be stored (not finite)"_s.arg(d)};
+        }
+        // 17 significant digits read back as the same double: always on PostgreSQL (strtod);
+        // on SQLite (3.40 parses decimals its own way) except below about 1e-280, where it
+        // may be one unit off. There the value goes as its 53-bit significand divided by
+        // powers of two, which is exact: m * 2^e, each division by at most 2^62.
+        if (m_spec.dialect == Dialect::Sqlite && d != 0 && std::abs(d) < 1e-250) {
+            int exponent = 0;
+            const double fraction = std::frexp(d, &exponent);
+            const auto significand = static_cast<qint64>(std::ldexp(fraction, 53));
+            QString exact = u"(CAST(%1 AS REAL)"_s.arg(significand);
+            for (int e = exponent - 53; e < 0;) {
+                const int step = std::min(62, -e);
+                exact += u" / "_s + QString::number(qint64(1) << step);
+                e += step;
+            }
+            return exact + u")"_s;
+        }
+        const QString number = QString::number(d, 'g', 17);
+        // "5 -?" with -3 must not become "5 --3", a comment.
+        return number.startsWith(u'-') ? u"("_s + number + u")"_s : number;
+    }
+    case QMetaType::ULongLong:
+    case QMetaType::ULong:
+        if (v.toULongLong() > quint64(Q_INT64_C(0x7fffffffffffffff))) {
+            return Error{
+                ErrorCode::InvalidArgument,
+                u"the integer %1 is beyond the 64-bit signed range"_s.arg(v.toULongLong())};
+        }
+        return v.toString();
     case QMetaType::Int:
     case QMetaType::UInt:
     case QMetaType::LongLong:
-    case QMetaType::ULongLong:
     case QMetaType::Long:
-    case QMetaType::ULong:
     case QMetaType::Short:
-    case QMetaType::UShort:
-    case QMetaType::Double: {
-        const QString number =
-            v.typeId() == QMetaType::Double ? QString::number(v.toDouble(), 'g', 17) : v.toString();
-        // "5 -?" with -3 must not become "5 --3", a comment.
+    case QMetaType::UShort: {
+        const QString number = v.toString();
         return number.startsWith(u'-') ? u"("_s + number + u")"_s : number;
     }
     case QMetaType::Bool:

@@ -41,8 +41,10 @@ public:
 
     // Runs one statement with positional (?) values: strings, date-times, numbers, booleans
     // and nulls, inlined as quoted literals (any other type is refused). A '?' counts as a
-    // placeholder outside single-quoted literals only. The error names the failing
-    // statement's first line and the driver's message.
+    // placeholder outside single-quoted literals only. Values that cannot be stored exactly
+    // are refused with InvalidArgument, never altered: text with NUL or an unpaired UTF-16
+    // surrogate, NaN and infinities, unsigned integers above the signed 64-bit range. The
+    // error names the failing statement's first line and the driver's message.
     Result<QSqlQuery> exec(const QString& sql, const QVariantList& values = {});
 
     // Runs body inside a transaction: commits when it returns ok, rolls back otherwise (and

@@ -3,6 +3,7 @@
 
 #include "common/logging.h"
 #include "storage/database.h"
+#include "tracking/mail_parser.h"
 
 #include <QSet>
 
@@ -61,6 +62,50 @@ const TrackedRef* conversationTarget(const QList<TrackedRef>& newestFirst,
     return nullptr;
 }
 
+// The deliveries with every id as storage holds it (MailParser::storageId), lists without the
+// duplicates that bounding may make. Parsed mail is in that form already; this covers the
+// other sources. Shares the input when nothing changes.
+QList<Delivery> inStorageForm(const QList<Delivery>& deliveries) {
+    const auto needs = [](const MailMessage& m) {
+        const auto tooLong = [](const QString& id) { return id.size() > MailParser::kMaxIdLength; };
+        return tooLong(m.messageId) || tooLong(m.conversationId) || tooLong(m.bouncedMessageId) ||
+               std::any_of(m.inReplyTo.cbegin(), m.inReplyTo.cend(), tooLong) ||
+               std::any_of(m.references.cbegin(), m.references.cend(), tooLong);
+    };
+    if (std::none_of(deliveries.cbegin(), deliveries.cend(),
+                     [&](const Delivery& d) { return needs(d.message); })) {
+        return deliveries;
+    }
+    QList<Delivery> out = deliveries;
+    for (Delivery& d : out) {
+        if (!needs(d.message)) {
+            continue;
+        }
+        MailMessage& m = d.message;
+        m.messageId = MailParser::storageId(m.messageId);
+        m.conversationId = MailParser::storageId(m.conversationId);
+        m.bouncedMessageId = MailParser::storageId(m.bouncedMessageId);
+        for (QStringList* ids : {&m.inReplyTo, &m.references}) {
+            for (QString& id : *ids) {
+                id = MailParser::storageId(id);
+            }
+            ids->removeDuplicates();
+        }
+    }
+    return out;
+}
+
+// Errors that pass by themselves: the same statement may well succeed in a moment.
+bool isPassingConflict(const Error& error) {
+    static const QStringList markers = {u"database is locked"_s,  u"database table is locked"_s,
+                                        u"database is busy"_s,    u"deadlock detected"_s,
+                                        u"could not serialize"_s, u"lock timeout"_s,
+                                        u"statement timeout"_s};
+    return std::any_of(markers.cbegin(), markers.cend(), [&](const QString& marker) {
+        return error.message.contains(marker, Qt::CaseInsensitive);
+    });
+}
+
 } // namespace
 
 IngestionStats& IngestionStats::operator+=(const IngestionStats& o) {
@@ -75,6 +120,13 @@ IngestionStats& IngestionStats::operator+=(const IngestionStats& o) {
     bouncesPending += o.bouncesPending;
     lateReplies += o.lateReplies;
     lateBounces += o.lateBounces;
+    skipped += o.skipped;
+    for (const QString& reason : o.skipReasons) {
+        if (skipReasons.size() >= kMaxSkipReasons) {
+            break;
+        }
+        skipReasons << reason;
+    }
     return *this;
 }
 
@@ -98,9 +150,9 @@ Result<qint64> IngestionEngine::accountId(const QString& address) {
     return id;
 }
 
-Result<IngestionStats> IngestionEngine::ingestOnPath(bool batchPath,
-                                                     const QList<Delivery>& deliveries,
+Result<IngestionStats> IngestionEngine::ingestOnPath(bool batchPath, const QList<Delivery>& input,
                                                      IngestionStats* done) {
+    const QList<Delivery> deliveries = inStorageForm(input);
     IngestionStats total;
     auto finish = [&](Result<IngestionStats> r) {
         if (done) {
@@ -113,26 +165,69 @@ Result<IngestionStats> IngestionEngine::ingestOnPath(bool batchPath,
     // a failure never finds half of it (its inbound id recorded, its reply not applied).
     const qsizetype size = batchPath ? std::max(1, m_options.batchSize) : 1;
     for (qsizetype start = 0; start < deliveries.size(); start += size) {
-        IngestionStats stats;
-        m_pendingAccounts.clear();
-        const Status s = m_db.transaction([&]() -> Status {
-            auto r =
-                batchPath ? ingestBatch(deliveries.mid(start, size)) : ingestOne(deliveries[start]);
-            if (!r) {
-                return r.error();
-            }
-            stats = *r;
-            return {};
-        });
-        if (!s) {
-            m_pendingAccounts.clear();
-            return finish(s.error());
+        const QList<Delivery> chunk = deliveries.mid(start, size);
+        auto r = ingestChunk(batchPath, chunk);
+        if (r) {
+            total += *r;
+            continue;
         }
-        m_accounts.insert(m_pendingAccounts); // the accounts created in it now exist
-        m_pendingAccounts.clear();
-        total += stats;
+        if (!m_options.skipBadMessages || !isMessageFault(r.error())) {
+            return finish(r.error());
+        }
+        // Some delivery of the chunk is bad: each one alone, in its own transaction, so the
+        // good ones land and the bad ones are found.
+        for (const Delivery& d : chunk) {
+            auto one = ingestChunk(batchPath, {d});
+            if (one) {
+                total += *one;
+                continue;
+            }
+            if (!isMessageFault(one.error())) {
+                return finish(one.error());
+            }
+            const QString reason =
+                u"message <%1>: %2"_s.arg(d.message.messageId.left(200), one.error().message);
+            logging::get("core.ingest")
+                ->warn("skipped a message that cannot be stored: {}", reason.toStdString());
+            ++total.read;
+            ++total.skipped;
+            if (total.skipReasons.size() < IngestionStats::kMaxSkipReasons) {
+                total.skipReasons << reason;
+            }
+        }
     }
     return finish(total);
+}
+
+Result<IngestionStats> IngestionEngine::ingestChunk(bool batchPath, const QList<Delivery>& chunk) {
+    IngestionStats stats;
+    m_pendingAccounts.clear();
+    const Status s = m_db.transaction([&]() -> Status {
+        auto r = batchPath ? ingestBatch(chunk) : ingestOne(chunk.first());
+        if (!r) {
+            return r.error();
+        }
+        stats = *r;
+        return {};
+    });
+    if (!s) {
+        m_pendingAccounts.clear(); // rolled back with the transaction
+        return s.error();
+    }
+    m_accounts.insert(m_pendingAccounts); // the accounts created in it now exist
+    m_pendingAccounts.clear();
+    return stats;
+}
+
+// Whether a failure may be blamed on the messages at hand rather than on the database: a value
+// refused before it reached SQL, or any other error while the connection still answers, unless
+// it is a conflict that passes by itself. Keeping it this simple errs on the side of retrying:
+// a message is skipped only after it failed alone, right after a working ping.
+bool IngestionEngine::isMessageFault(const Error& error) {
+    if (error.code == ErrorCode::InvalidArgument) {
+        return true;
+    }
+    return !isPassingConflict(error) && m_db.ping();
 }
 
 Result<IngestionStats> IngestionEngine::ingestBatch(const QList<Delivery>& batch) {

@@ -8,6 +8,7 @@
 
 #include <QHash>
 #include <QList>
+#include <QStringList>
 
 #include <algorithm>
 
@@ -19,11 +20,14 @@ struct IngestionOptions {
     bool batch = false;    // the seed's enableBatchIngestion: batches vs row at a time
     int batchSize = 100;   // messages per transaction on the batch path
     int trackingDays = 30; // an email still without an answer after this many days expires
+    // A delivery that fails on its own is skipped and counted (see ingest()); false returns
+    // the error instead, for a caller that retries and dead-letters deliveries itself.
+    bool skipBadMessages = true;
 };
 
 // What one ingest call did. Every delivery is counted in exactly one of stored, duplicates,
 // repliesMatched, repliesPending, repliesUnmatched, autoReplies, bouncesMatched,
-// bouncesPending.
+// bouncesPending, skipped.
 struct IngestionStats {
     qint64 read = 0;             // deliveries given
     qint64 stored = 0;           // new tracked emails
@@ -34,6 +38,9 @@ struct IngestionStats {
     qint64 autoReplies = 0;      // out-of-office and other automatic answers (never replies)
     qint64 bouncesMatched = 0;   // delivery failures that marked a tracked email bounced
     qint64 bouncesPending = 0;   // delivery failures kept until their original lands
+    qint64 skipped = 0;          // deliveries that failed on their own: not stored (see ingest)
+    QStringList skipReasons;     // "message <id>: reason" for the first kMaxSkipReasons
+    static constexpr qsizetype kMaxSkipReasons = 100;
     // Not deliveries of this call: earlier pending messages resolved when their parent landed.
     qint64 lateReplies = 0;
     qint64 lateBounces = 0;
@@ -70,9 +77,17 @@ public:
     void setOptions(const IngestionOptions& options) { m_options = options; }
     const IngestionOptions& options() const { return m_options; }
 
-    // Ingests deliveries in order. On the batch path a failed batch is rolled back whole and
-    // the error returned; batches before it stay committed. `done` (optional) receives the
-    // stats of what was committed before an error.
+    // Ingests deliveries in order. Ids are first bounded by MailParser::storageId() (whatever
+    // made the delivery). No single delivery can fail the call: when a batch (or on the legacy
+    // path a delivery) fails while the connection still answers, its deliveries are retried
+    // one per transaction, and one that fails alone too is skipped, counted in `skipped` with
+    // its reason, and logged; the rest is ingested. A failure that says nothing about the
+    // message is returned instead, so the caller retries the batch later: the connection no
+    // longer answers (Database::ping), or a conflict that passes by itself (SQLite busy or
+    // locked, PostgreSQL deadlock or serialization failure). Batches committed before such an
+    // error stay committed, and `done` (optional) receives their stats. Re-ingesting is
+    // idempotent: a skipped delivery is skipped again, the others are duplicates. Without
+    // options().skipBadMessages every failure is returned (the failed batch rolled back whole).
     Result<IngestionStats> ingest(const QList<Delivery>& deliveries,
                                   IngestionStats* done = nullptr) {
         return ingestOnPath(m_options.batch, deliveries, done);
@@ -92,6 +107,8 @@ public:
     TrackedEmailRepository& repository() { return m_repo; }
 
 private:
+    Result<IngestionStats> ingestChunk(bool batchPath, const QList<Delivery>& chunk);
+    bool isMessageFault(const Error& error);
     Result<IngestionStats> ingestBatch(const QList<Delivery>& batch);
     Result<IngestionStats> ingestOne(const Delivery& delivery);
     Result<qint64> accountId(const QString& address);

@@ -95,6 +95,14 @@ Status MailImporter::importFile(const QString& file, ImportStats& stats) {
             }
             report(stats, false);
         }
+        for (const QString& warning : reader.warnings()) {
+            const QString reason = u"%1: %2"_s.arg(file, warning);
+            logging::get("core.import")->warn("{}", reason);
+            ++stats.warnings;
+            if (stats.warningReasons.size() < kMaxReasons) {
+                stats.warningReasons << reason;
+            }
+        }
     } else {
         add(f.readAll(), file, stats);
         if (m_buffer.size() >= kChunk) {
@@ -136,6 +144,13 @@ Status MailImporter::flush(ImportStats& stats) {
     }
     m_buffer.clear();
     stats.ingestion += done;
+    // Messages that storage refused are skipped messages too, as the parser's are.
+    stats.skipped += done.skipped;
+    for (const QString& reason : std::as_const(done.skipReasons)) {
+        if (stats.skipReasons.size() < kMaxReasons) {
+            stats.skipReasons << reason;
+        }
+    }
     if (!r) {
         return r.error();
     }

@@ -14,9 +14,11 @@ namespace trackwatch::core {
 struct ImportStats {
     IngestionStats ingestion;
     qint64 messagesRead = 0; // messages found in the input, parsed or not
-    qint64 skipped = 0;      // malformed messages, not ingested
+    qint64 skipped = 0;      // malformed messages and those that cannot be stored, not ingested
     qint64 files = 0;
-    QStringList skipReasons; // "file:offset: reason", the first 100
+    QStringList skipReasons;    // "file:offset: reason" or "message <id>: reason", the first 100
+    qint64 warnings = 0;        // oddities read past (an mbox "From " line without a blank line)
+    QStringList warningReasons; // "file: offset N: what", the first 100
 };
 
 struct ImportProgress {
@@ -29,8 +31,10 @@ struct ImportProgress {
 // Imports real mail into one account's mailbox: .eml files, directories of them (searched
 // recursively; files that start with "From " are read as mbox), and mbox files. Messages from
 // the account's address are its sent mail; the others are matched as replies, auto-replies or
-// bounces. A malformed message is skipped with a logged reason and counted; the rest of the
-// file is imported. Ingests in chunks, so what was stored before an error stays stored.
+// bounces. A malformed message, or one that storage refuses (see IngestionEngine::ingest), is
+// skipped with a logged reason and counted; the rest of the file is imported. An mbox whose
+// writer left out the blank line before a "From " line is split there, with a warning logged
+// and counted. Ingests in chunks, so what was stored before an error stays stored.
 // Lives on its IngestionEngine's thread. Not thread-safe.
 class MailImporter {
 public:

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "tracking/mail_parser.h"
 
+#include <QCryptographicHash>
 #include <QDate>
 #include <QHash>
 #include <QList>
@@ -1094,6 +1095,45 @@ QString conversationIdOf(const Headers& headers) {
     return {};
 }
 
+// Header text as storage can hold it: NUL removed (no database stores it in text) and an
+// unpaired UTF-16 surrogate replaced by U+FFFD.
+void cleanText(QString& text) {
+    if (text.contains(QChar(0))) {
+        text.remove(QChar(0));
+    }
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        if (!text[i].isSurrogate()) {
+            continue;
+        }
+        if (text[i].isHighSurrogate() && i + 1 < text.size() && text[i + 1].isLowSurrogate()) {
+            ++i;
+        } else {
+            text[i] = QChar::ReplacementCharacter;
+        }
+    }
+}
+
+void cleanText(QStringList& list) {
+    QStringList out;
+    QSet<QString> seen;
+    for (QString item : std::as_const(list)) {
+        cleanText(item);
+        appendUnique(out, seen, item); // cleaning may have made two equal
+    }
+    list = out;
+}
+
+// Every text field of a parsed message made storable; ids bounded as storageId() says.
+void cleanMessage(MailMessage& m) {
+    for (QString* text : {&m.subject, &m.sender, &m.senderName}) {
+        cleanText(*text);
+    }
+    cleanText(m.recipients);
+    cleanText(m.bouncedRecipients);
+    cleanText(m.conversationId);
+    m.conversationId = MailParser::storageId(m.conversationId);
+}
+
 } // namespace
 
 // -------------------------------------------------------------------------------------------------
@@ -1153,6 +1193,7 @@ Result<MailMessage> MailParser::parse(QByteArrayView raw) {
     if (!classifyBounce(headers, data.sliced(bodyOffset), m) && isAutoReply(headers, m.subject)) {
         m.kind = MessageKind::AutoReply;
     }
+    cleanMessage(m);
     return m;
 }
 
@@ -1167,14 +1208,28 @@ QString MailParser::normalizeMessageId(QStringView id) {
     QString out;
     out.reserve(s.size());
     for (const QChar c : s) {
-        if (!c.isSpace()) {
+        if (!c.isSpace() && !c.isNull()) { // NUL cannot be stored: it goes like space
             out += c;
         }
     }
+    cleanText(out);
     if (const qsizetype at = out.lastIndexOf(u'@'); at >= 0) {
         out = out.first(at + 1) + out.sliced(at + 1).toLower();
     }
-    return out;
+    return storageId(std::move(out));
+}
+
+QString MailParser::storageId(QString id) {
+    if (id.size() <= kMaxIdLength) {
+        return id;
+    }
+    qsizetype keep = kIdPrefixLength;
+    if (id[keep - 1].isHighSurrogate()) {
+        --keep; // never split a surrogate pair
+    }
+    const QByteArray digest =
+        QCryptographicHash::hash(id.toUtf8(), QCryptographicHash::Sha256).toHex();
+    return id.first(keep) + u"~sha256:"_s + QString::fromLatin1(digest);
 }
 
 QStringList MailParser::parseIdList(QStringView value) {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "tracking/mbox_reader.h"
 
+#include <QRegularExpression>
+
 #include <utility>
 
 namespace trackwatch::core {
@@ -25,6 +27,16 @@ void appendUnescaped(QByteArray* message, const QByteArray& line) {
         }
     }
     message->append(line);
+}
+
+// Whether a "From " line that follows no blank line is still an envelope line: "From " then a
+// sender, and the asctime date that mbox writers put there (a time of day and a year), as in
+// "From alice@example.com Mon Jan  1 00:00:00 2024". Body text that merely starts with "From "
+// seldom has both.
+bool looksLikeEnvelope(QByteArrayView line) {
+    static const QRegularExpression envelope(
+        QStringLiteral(R"(^From \S+ +.*\b\d{1,2}:\d{2}(:\d{2})?\b.*\b\d{4}\b)"));
+    return envelope.match(QString::fromLatin1(line)).hasMatch();
 }
 
 } // namespace
@@ -60,7 +72,13 @@ bool MboxReader::next(QByteArray* message) {
     bool previousEmpty = false;
     qsizetype lastLineSize = 0;
     while (!line.isEmpty()) {
-        if (previousEmpty && line.startsWith(kSeparator)) {
+        if (line.startsWith(kSeparator) && (previousEmpty || looksLikeEnvelope(line))) {
+            if (!previousEmpty) {
+                // A writer that left out the blank line: split here, and say so.
+                m_warnings << QStringLiteral("offset %1: a 'From ' line without a blank line "
+                                             "before it starts a new message")
+                                  .arg(m_position);
+            }
             m_pendingLine = line; // next message; counted when that message is read
             break;
         }

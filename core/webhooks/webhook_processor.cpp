@@ -186,6 +186,10 @@ WebhookProcessor::WebhookProcessor(Database& db, const Clock& clock, WebhookProc
     , m_source(db, clock)
     , m_queue(db, clock)
     , m_ingestion(std::make_unique<IngestionEngine>(db, clock, m_config.ingestion)) {
+    // A job whose message cannot be stored is retried, then dead-lettered, job by job: ingestion
+    // must report it rather than skip it.
+    m_config.ingestion.skipBadMessages = false;
+    m_ingestion->setOptions(m_config.ingestion);
     if (m_config.workerId.isEmpty()) {
         m_config.workerId = defaultWorkerId();
     }

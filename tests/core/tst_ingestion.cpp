@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "engine/feature_flags.h"
 #include "tracking/ingestion_engine.h"
+#include "tracking/mail_parser.h"
 #include "tracking/traffic_simulator.h"
 
 #include "../support/test_databases.h"
@@ -28,6 +29,50 @@ QList<Delivery> sentMail(const QString& account, int count, const QDateTime& sta
         list.append({account, m});
     }
     return list;
+}
+
+// Makes every insert of tracked email `messageId` fail, as a message the database refuses.
+Status poison(Database& db, const QString& messageId) {
+    if (db.dialect() == Dialect::Sqlite) {
+        return Status::from(db.exec(
+            u"CREATE TRIGGER poison BEFORE INSERT ON tracked_emails WHEN "
+            u"NEW.internet_message_id = '%1' BEGIN SELECT RAISE(ABORT, 'poisoned message'); END"_s
+                .arg(messageId)));
+    }
+    if (auto r = db.exec(u"CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                         u"IF NEW.internet_message_id = '%1' THEN RAISE EXCEPTION "
+                         u"'poisoned message'; END IF; RETURN NEW; END $$"_s.arg(messageId));
+        !r) {
+        return r.error();
+    }
+    return Status::from(db.exec(u"CREATE TRIGGER poison BEFORE INSERT ON tracked_emails FOR EACH "
+                                u"ROW EXECUTE FUNCTION poison()"_s));
+}
+
+MailMessage replyTo(const QString& parentId, const QString& id, const QDateTime& at) {
+    MailMessage m;
+    m.messageId = id;
+    m.inReplyTo = {parentId};
+    m.sender = u"client@customer.example"_s;
+    m.sentAt = at;
+    return m;
+}
+
+MailMessage parsed(const QByteArray& raw) {
+    auto m = MailParser::parse(raw);
+    if (!m) {
+        qFatal("fixture does not parse: %s", qPrintable(m.error().message));
+    }
+    return std::move(m).value();
+}
+
+void addPathRows() {
+    QTest::addColumn<Dialect>("dialect");
+    QTest::addColumn<bool>("batch");
+    QTest::newRow("sqlite legacy") << Dialect::Sqlite << false;
+    QTest::newRow("sqlite batch") << Dialect::Sqlite << true;
+    QTest::newRow("postgresql legacy") << Dialect::PostgreSql << false;
+    QTest::newRow("postgresql batch") << Dialect::PostgreSql << true;
 }
 
 } // namespace
@@ -76,36 +121,225 @@ private slots:
         QCOMPARE(twice->duplicates, 3);
     }
 
-    void failedBatchKeepsEarlierBatches_data() { test::addDialectRows(); }
-    void failedBatchKeepsEarlierBatches() {
+    // A caller that handles failures itself (the webhook processor) still gets them: the
+    // failed batch rolls back whole, batches before it stay committed.
+    void failedBatchKeepsEarlierBatchesWithoutSkipping_data() { test::addDialectRows(); }
+    void failedBatchKeepsEarlierBatchesWithoutSkipping() {
         QFETCH(Dialect, dialect);
         TW_TEST_DATABASE(tdb, dialect);
         auto db = tdb.openMigrated();
         QVERIFY(db);
-        // A trigger refuses one message, as a database that fails mid-import would.
-        if (dialect == Dialect::Sqlite) {
-            QVERIFY(db->exec(u"CREATE TRIGGER poison BEFORE INSERT ON tracked_emails "
-                             u"WHEN NEW.internet_message_id = 'msg-150@company.example' "
-                             u"BEGIN SELECT RAISE(ABORT, 'poisoned message'); END"_s)
-                        .ok());
-        } else {
-            QVERIFY(db->exec(u"CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                             u"BEGIN IF NEW.internet_message_id = 'msg-150@company.example' THEN "
-                             u"RAISE EXCEPTION 'poisoned message'; END IF; RETURN NEW; END $$"_s)
-                        .ok());
-            QVERIFY(db->exec(u"CREATE TRIGGER poison BEFORE INSERT ON tracked_emails FOR EACH ROW "
-                             u"EXECUTE FUNCTION poison()"_s)
-                        .ok());
-        }
+        QVERIFY(poison(*db, u"msg-150@company.example"_s));
         ManualClock clock(kT0);
-        IngestionEngine engine(*db, clock, {true, 100, 30});
+        IngestionEngine engine(*db, clock, {true, 100, 30, false});
         IngestionStats done;
         auto r = engine.ingest(sentMail(u"me@company.example"_s, 300, kT0), &done);
         QVERIFY(!r.ok());
         QCOMPARE(r.error().code, ErrorCode::DatabaseError);
         QVERIFY2(r.error().message.contains(u"poisoned"_s), qPrintable(r.error().message));
         QCOMPARE(done.stored, 100); // the first batch, committed before the failure
+        QCOMPARE(done.skipped, 0);
         QCOMPARE(scalar(*db, u"SELECT count(*) FROM tracked_emails"_s), 100);
+    }
+
+    // Defect: one message the database refuses failed its whole batch (and on the legacy path
+    // every message after it). Now it is skipped and counted with its reason, every other
+    // message lands, and running the same input again changes nothing.
+    void poisonedMessageIsSkippedAndCounted_data() { addPathRows(); }
+    void poisonedMessageIsSkippedAndCounted() {
+        QFETCH(Dialect, dialect);
+        QFETCH(bool, batch);
+        TW_TEST_DATABASE(tdb, dialect);
+        auto db = tdb.openMigrated();
+        QVERIFY(db);
+        QVERIFY(poison(*db, u"msg-150@company.example"_s));
+        ManualClock clock(kT0);
+        IngestionEngine engine(*db, clock, {batch, 100, 30});
+        auto mail = sentMail(u"me@company.example"_s, 300, kT0);
+        // A reply in the poisoned message's batch, to a good message of that batch.
+        mail.insert(160, Delivery{u"me@company.example"_s,
+                                  replyTo(mail[120].message.messageId,
+                                          u"reply-120@customer.example"_s, kT0.addSecs(5000))});
+        for (int run = 0; run < 2; ++run) {
+            auto r = engine.ingest(mail);
+            QVERIFY2(r.ok(), r.ok() ? "" : qPrintable(r.error().message));
+            QCOMPARE(r->read, 301);
+            QCOMPARE(r->skipped, 1);
+            QCOMPARE(r->skipReasons.size(), 1);
+            QVERIFY2(r->skipReasons.first().contains(u"msg-150@company.example"_s) &&
+                         r->skipReasons.first().contains(u"poisoned"_s),
+                     qPrintable(r->skipReasons.first()));
+            QCOMPARE(r->stored, run == 0 ? 299 : 0);
+            QCOMPARE(r->repliesMatched, run == 0 ? 1 : 0);
+            QCOMPARE(r->duplicates, run == 0 ? 0 : 300);
+            QCOMPARE(scalar(*db, u"SELECT count(*) FROM tracked_emails"_s), 299);
+            QCOMPARE(scalar(*db, u"SELECT count(*) FROM tracked_emails WHERE "
+                                 u"internet_message_id = 'msg-150@company.example'"_s),
+                     0);
+            QCOMPARE(scalar(*db, u"SELECT response_count FROM tracked_emails WHERE "
+                                 u"internet_message_id = 'msg-120@company.example'"_s),
+                     1);
+        }
+    }
+
+    // Defect: "References: <p\0q@x> <pq@x>" from a source other than the parser collided on
+    // pending_reply_refs once NUL was dropped, and lost the batch. The database layer now
+    // refuses NUL, and the delivery is skipped; the messages around it land.
+    void nulInAnIdIsSkippedNotFatal_data() { addPathRows(); }
+    void nulInAnIdIsSkippedNotFatal() {
+        QFETCH(Dialect, dialect);
+        QFETCH(bool, batch);
+        TW_TEST_DATABASE(tdb, dialect);
+        auto db = tdb.openMigrated();
+        QVERIFY(db);
+        ManualClock clock(kT0);
+        IngestionEngine engine(*db, clock, {batch, 100, 30});
+        auto mail = sentMail(u"me@company.example"_s, 4, kT0);
+        MailMessage bad = replyTo(u"elsewhere@x"_s, u"bad-reply@customer.example"_s, kT0);
+        bad.inReplyTo.clear();
+        bad.references = {u"p"_s + QChar(0) + u"q@x"_s, u"pq@x"_s};
+        mail.insert(2, Delivery{u"me@company.example"_s, bad});
+        auto r = engine.ingest(mail);
+        QVERIFY2(r.ok(), r.ok() ? "" : qPrintable(r.error().message));
+        QCOMPARE(r->stored, 4);
+        QCOMPARE(r->skipped, 1);
+        QVERIFY2(r->skipReasons.first().contains(u"NUL"_s), qPrintable(r->skipReasons.first()));
+        QCOMPARE(scalar(*db, u"SELECT count(*) FROM pending_replies"_s), 0);
+    }
+
+    // Defect: a NUL in a header made two References ids one once stored, and the message failed.
+    // The parser removes NUL, then drops the duplicate: the reply waits with one reference.
+    void nulInParsedHeadersIsNormalised_data() { addPathRows(); }
+    void nulInParsedHeadersIsNormalised() {
+        QFETCH(Dialect, dialect);
+        QFETCH(bool, batch);
+        TW_TEST_DATABASE(tdb, dialect);
+        auto db = tdb.openMigrated();
+        QVERIFY(db);
+        ManualClock clock(kT0);
+        IngestionEngine engine(*db, clock, {batch, 100, 30});
+        // '#' stands for NUL.
+        const MailMessage reply = parsed(QByteArray("Message-ID: <r1@customer.example>\n"
+                                                    "From: client@customer.example\n"
+                                                    "Subject: Re: Off#er\n"
+                                                    "References: <p#q@x> <pq@x>\n\nThanks\n")
+                                             .replace('#', '\0'));
+        QCOMPARE(reply.subject, u"Re: Offer"_s);
+        QCOMPARE(reply.references, QStringList{u"pq@x"_s});
+        auto mail = sentMail(u"me@company.example"_s, 2, kT0);
+        mail.insert(1, Delivery{u"me@company.example"_s, reply});
+        auto r = engine.ingest(mail);
+        QVERIFY2(r.ok(), r.ok() ? "" : qPrintable(r.error().message));
+        QCOMPARE(r->skipped, 0);
+        QCOMPARE(r->stored, 2);
+        QCOMPARE(r->repliesPending, 1);
+        QCOMPARE(scalar(*db, u"SELECT count(*) FROM pending_reply_refs WHERE ref_id = 'pq@x'"_s),
+                 1);
+        // The parent lands later: the reply reaches it.
+        MailMessage parent = mail[0].message;
+        parent.messageId = u"pq@x"_s;
+        auto later = engine.ingest({{u"me@company.example"_s, parent}});
+        QVERIFY(later.ok());
+        QCOMPARE(later->lateReplies, 1);
+    }
+
+    // Defect: a Message-ID of about 3,000 characters failed on PostgreSQL (B-tree entries are
+    // limited to 2,704 bytes) and imported on SQLite. Long ids are now stored on both in one
+    // bounded digest form, and a reply to such a message still matches, whether it arrives
+    // before or after it and whatever made the delivery.
+    void longIdsAreBoundedAndStillMatch_data() { addPathRows(); }
+    void longIdsAreBoundedAndStillMatch() {
+        QFETCH(Dialect, dialect);
+        QFETCH(bool, batch);
+        TW_TEST_DATABASE(tdb, dialect);
+        auto db = tdb.openMigrated();
+        QVERIFY(db);
+        ManualClock clock(kT0);
+        IngestionEngine engine(*db, clock, {batch, 100, 30});
+        const QByteArray local = QByteArray("long-").append(QByteArray(3000, 'x'));
+        const QByteArray longId = local + "@Company.example";
+        const MailMessage sent =
+            parsed("Message-ID: <" + longId +
+                   ">\nFrom: me@company.example\nTo: a@customer.example\n"
+                   "Subject: Offer\nDate: Mon, 2 Nov 2026 09:00:00 +0000\n\nHi\n");
+        const QString stored =
+            MailParser::storageId(QString::fromLatin1(local) + u"@company.example"_s);
+        QCOMPARE(sent.messageId, stored);
+        QVERIFY(stored.size() <= MailParser::kMaxIdLength);
+        const MailMessage early =
+            parsed("Message-ID: <early@customer.example>\nFrom: "
+                   "a@customer.example\nIn-Reply-To: <" +
+                   longId + ">\nDate: Mon, 2 Nov 2026 10:00:00 +0000\n\nOk\n");
+        // Another source hands over the raw long id (and a long conversation id).
+        MailMessage direct = replyTo(QString::fromLatin1(local) + u"@company.example"_s,
+                                     u"direct@customer.example"_s, kT0.addSecs(7200));
+        direct.conversationId = QString(3000, u'c');
+        MailMessage otherSent = sentMail(u"me@company.example"_s, 1, kT0)[0].message;
+        otherSent.messageId = QString(2000, u'y') + u"@company.example"_s;
+        otherSent.conversationId = QString(3000, u'c');
+        const QString me = u"me@company.example"_s;
+        auto r = engine.ingest({{me, early}, {me, sent}, {me, direct}, {me, otherSent}});
+        QVERIFY2(r.ok(), r.ok() ? "" : qPrintable(r.error().message));
+        QCOMPARE(r->skipped, 0);
+        QCOMPARE(r->stored, 2);
+        QCOMPARE(r->repliesMatched + r->lateReplies, 2);
+        auto q = db->exec(u"SELECT internet_message_id, tracking_status, response_count FROM "
+                          u"tracked_emails ORDER BY id"_s);
+        QVERIFY(q && q->next());
+        QCOMPARE(q->value(0).toString(), stored);
+        QCOMPARE(q->value(1).toString(), u"replied"_s);
+        QCOMPARE(q->value(2).toInt(), 2);
+        QVERIFY(q->next());
+        QVERIFY(q->value(0).toString().size() <= MailParser::kMaxIdLength);
+        QCOMPARE(scalar(*db, u"SELECT max(length(conversation_id)) FROM tracked_emails"_s),
+                 qint64(MailParser::storageId(QString(3000, u'c')).size()));
+        // Again: all duplicates.
+        auto again = engine.ingest({{me, early}, {me, sent}, {me, direct}, {me, otherSent}});
+        QVERIFY(again.ok());
+        QCOMPARE(again->duplicates, 4);
+    }
+
+    // A lost connection is not a bad message: nothing is skipped, the call fails so that the
+    // caller retries, and the retry on a new connection stores everything once.
+    void lostConnectionIsNotAPoisonedMessage_data() { addPathRows(); }
+    void lostConnectionIsNotAPoisonedMessage() {
+        QFETCH(Dialect, dialect);
+        QFETCH(bool, batch);
+        TW_TEST_DATABASE(tdb, dialect);
+        auto db = tdb.openMigrated();
+        QVERIFY(db);
+        ManualClock clock(kT0);
+        const auto mail = sentMail(u"me@company.example"_s, 50, kT0);
+        {
+            IngestionEngine engine(*db, clock, {batch, 20, 30});
+            QVERIFY(engine.ingest(mail.mid(0, 10)).ok());
+            if (dialect == Dialect::Sqlite) {
+                db->handle().close();
+            } else {
+                auto admin = Database::open(tdb.spec());
+                QVERIFY(admin.ok());
+                QVERIFY((*admin)->exec(u"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                       u"WHERE datname = current_database() AND "
+                                       u"pid <> pg_backend_pid()"_s));
+            }
+            IngestionStats done;
+            auto r = engine.ingest(mail, &done);
+            // A Database that reconnects by itself may carry on; one that does not fails. Either
+            // way no message is blamed.
+            QCOMPARE(done.skipped, 0);
+            if (r.ok()) {
+                QCOMPARE(r->skipped, 0);
+            }
+        }
+        db.reset();
+        auto fresh = tdb.openMigrated();
+        QVERIFY(fresh);
+        IngestionEngine engine(*fresh, clock, {batch, 20, 30});
+        auto retry = engine.ingest(mail);
+        QVERIFY2(retry.ok(), retry.ok() ? "" : qPrintable(retry.error().message));
+        QCOMPARE(retry->skipped, 0);
+        QCOMPARE(retry->stored + retry->duplicates, 50);
+        QCOMPARE(scalar(*fresh, u"SELECT count(*) FROM tracked_emails"_s), 50);
     }
 
     void legacyAndBatchAgreeOnSimulatedTraffic_data() { test::addDialectRows(); }
@@ -206,7 +440,12 @@ private slots:
                              u"FOR EACH ROW EXECUTE FUNCTION refuse()"_s)
                         .ok());
         }
-        QVERIFY(!engine.ingest(replies).ok());
+        // The delivery is skipped (the database refused it while answering): nothing of it
+        // stays behind.
+        auto refused = engine.ingest(replies);
+        QVERIFY(refused.ok());
+        QCOMPARE(refused->skipped, 1);
+        QCOMPARE(refused->repliesMatched, 0);
         QVERIFY(db->exec(dialect == Dialect::Sqlite ? u"DROP TRIGGER refuse"_s
                                                     : u"DROP TRIGGER refuse ON tracked_emails"_s)
                     .ok());

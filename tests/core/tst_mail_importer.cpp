@@ -120,6 +120,63 @@ private slots:
         QCOMPARE(status(*db, u"offer-1@company.example"_s), u"active/"_s);
     }
 
+    // Defects: an mbox missing the blank line before "From " was one message, silently; and a
+    // message the database refuses stopped the import. Now the mbox is split with a counted
+    // warning, and the refused message is skipped and counted like a malformed one; a second
+    // import adds nothing.
+    void warnsOnMissingBlankLineAndSkipsRefusedMessages_data() { test::addDialectRows(); }
+    void warnsOnMissingBlankLineAndSkipsRefusedMessages() {
+        QFETCH(Dialect, dialect);
+        TW_TEST_DATABASE(tdb, dialect);
+        auto db = tdb.openMigrated();
+        QVERIFY(db);
+        QTemporaryDir dir;
+        QFile mbox(dir.filePath(u"run-on.mbox"_s));
+        QVERIFY(mbox.open(QIODevice::WriteOnly));
+        for (int i = 1; i <= 4; ++i) {
+            // No blank line after a body: the next "From " follows the body's last line.
+            mbox.write(QStringLiteral("From me@company.example Mon Nov  2 09:0%1:00 2026\n"
+                                      "Message-ID: <run-%1@company.example>\n"
+                                      "From: me@company.example\nTo: c@customer.example\n"
+                                      "Subject: Offer %1\n\nBody %1.\n")
+                           .arg(i)
+                           .toUtf8());
+        }
+        mbox.close();
+        const QString poisonSql =
+            dialect == Dialect::Sqlite
+                ? u"CREATE TRIGGER poison BEFORE INSERT ON tracked_emails WHEN "
+                  u"NEW.internet_message_id = 'run-3@company.example' "
+                  u"BEGIN SELECT RAISE(ABORT, 'poisoned message'); END"_s
+                : u"CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF "
+                  u"NEW.internet_message_id = 'run-3@company.example' THEN RAISE EXCEPTION "
+                  u"'poisoned message'; END IF; RETURN NEW; END $$"_s;
+        QVERIFY(db->exec(poisonSql));
+        if (dialect == Dialect::PostgreSql) {
+            QVERIFY(db->exec(u"CREATE TRIGGER poison BEFORE INSERT ON tracked_emails FOR EACH "
+                             u"ROW EXECUTE FUNCTION poison()"_s));
+        }
+        SystemClock clock;
+        IngestionEngine ingestion(*db, clock, {true, 100, 36500});
+        for (int run = 0; run < 2; ++run) {
+            MailImporter importer(ingestion, kAccount);
+            auto stats = importer.importPath(mbox.fileName());
+            QVERIFY2(stats.ok(), stats.ok() ? "" : qPrintable(stats.error().message));
+            QCOMPARE(stats->messagesRead, 4);
+            QCOMPARE(stats->warnings, 3);
+            QCOMPARE(stats->warningReasons.size(), 3);
+            QVERIFY2(stats->warningReasons.first().contains(u"run-on.mbox"_s),
+                     qPrintable(stats->warningReasons.first()));
+            QCOMPARE(stats->skipped, 1);
+            QCOMPARE(stats->ingestion.skipped, 1);
+            QVERIFY2(stats->skipReasons.first().contains(u"run-3@company.example"_s),
+                     qPrintable(stats->skipReasons.first()));
+            QCOMPARE(stats->ingestion.stored, run == 0 ? 3 : 0);
+            QCOMPARE(test::scalar(*db, u"SELECT count(*) FROM tracked_emails"_s), 3);
+        }
+        QCOMPARE(status(*db, u"run-4@company.example"_s), u"active/"_s);
+    }
+
     void refusesBadArguments() {
         TW_TEST_DATABASE(tdb, Dialect::Sqlite);
         auto db = tdb.openMigrated();

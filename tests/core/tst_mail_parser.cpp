@@ -346,6 +346,7 @@ private slots:
         QTest::newRow("empty brackets") << u"<>"_s << QString();
         QTest::newRow("empty") << QString() << QString();
         QTest::newRow("blank") << u"   "_s << QString();
+        QTest::newRow("NUL removed like space") << (u"<p"_s + QChar(0) + u"q@X>"_s) << u"pq@x"_s;
     }
     void normalizeMessageId() {
         QFETCH(QString, raw);
@@ -385,6 +386,10 @@ private slots:
         QTest::newRow("unterminated last id")
             << u"<a@x.example> <b@x.exa"_s << QStringList{u"a@x.example"_s, u"b@x.exa"_s};
         QTest::newRow("empty") << QString() << QStringList();
+        // Defect: the two were distinct here and one once stored (NUL dropped), which broke
+        // pending_reply_refs' unique key. Deduplicated after normalising.
+        QTest::newRow("equal once NUL is removed")
+            << (u"<p"_s + QChar(0) + u"q@x> <pq@x>"_s) << QStringList{u"pq@x"_s};
     }
     void parseIdList() {
         QFETCH(QString, value);
@@ -850,6 +855,59 @@ private slots:
         } else {
             QCOMPARE(r.error().code, ErrorCode::ParseError);
             QVERIFY(!r.error().message.isEmpty());
+        }
+    }
+
+    // Long ids get one bounded, stable form: the same for the same id, different for ids that
+    // differ only past the kept prefix, never splitting a surrogate pair, and idempotent.
+    void longIdsAreBounded() {
+        const QString base = QString(3000, u'a');
+        const QString a = MailParser::storageId(base + u"@x.example"_s);
+        const QString b = MailParser::storageId(base + u"b@x.example"_s);
+        QVERIFY(a.size() <= MailParser::kMaxIdLength);
+        QVERIFY(a != b);
+        QCOMPARE(MailParser::storageId(base + u"@x.example"_s), a);
+        QCOMPARE(MailParser::storageId(a), a);
+        QCOMPARE(MailParser::normalizeMessageId(a), a);
+        QVERIFY(a.startsWith(QString(MailParser::kIdPrefixLength, u'a') + u"~sha256:"_s));
+        const QString exact(MailParser::kMaxIdLength, u'z');
+        QCOMPARE(MailParser::storageId(exact), exact);
+        // A surrogate pair across the cut stays whole.
+        const QString astral =
+            QString(MailParser::kIdPrefixLength - 1, u'a') + u"😀"_s + QString(600, u'b');
+        const QString cut = MailParser::storageId(astral);
+        QVERIFY(!cut.at(MailParser::kIdPrefixLength - 2).isHighSurrogate());
+        QVERIFY(!cut.at(MailParser::kIdPrefixLength - 1).isHighSurrogate());
+        QVERIFY(cut.contains(u"~sha256:"_s));
+        // And parse() applies it to every id it reads.
+        const QByteArray longId = "<" + repeated("x", 3000) + "@company.example>";
+        const auto r = MailParser::parse("Message-ID: " + longId +
+                                         "\nFrom: a@b.example\nIn-Reply-To: " + longId +
+                                         "\nReferences: " + longId + "\n\nBody\n");
+        QVERIFY(r.ok());
+        QVERIFY(r->messageId.size() <= MailParser::kMaxIdLength);
+        QCOMPARE(r->inReplyTo, QStringList{r->messageId});
+        QCOMPARE(r->references, QStringList{r->messageId});
+    }
+
+    // Defect: NUL in header values reached storage, which dropped it silently (merging distinct
+    // values); storage now refuses it, so the parser removes it from every header value.
+    void nulInHeadersIsRemoved() {
+        QByteArray raw("Message-ID: <t.#1@test.example>\nFrom: \"Sen#der\" <sen#der@test.example>\n"
+                       "Subject: Off#er\nTo: Bo#b <b#ob@customer.example>\n"
+                       "X-Conversation-ID: co#nv\nReferences: <p#q@x> <pq@x>\n\nBody\n");
+        raw.replace('#', '\0');
+        const auto r = MailParser::parse(raw);
+        QVERIFY2(r.ok(), r.ok() ? "" : qPrintable(r.error().message));
+        for (const QString& text : {r->subject, r->sender, r->senderName, r->conversationId}) {
+            QVERIFY2(!text.contains(QChar(0)), qPrintable(text));
+        }
+        QCOMPARE(r->messageId, u"t.1@test.example"_s);
+        QCOMPARE(r->subject, u"Offer"_s);
+        QCOMPARE(r->conversationId, u"conv"_s);
+        QCOMPARE(r->references, QStringList{u"pq@x"_s});
+        for (const QString& to : r->recipients) {
+            QVERIFY(!to.contains(QChar(0)));
         }
     }
 

@@ -270,6 +270,44 @@ private slots:
         QCOMPARE(MboxReader::looksLikeMbox(head), expected);
     }
 
+    // Defect: an mbox whose writer left out the blank line before "From " was read as one
+    // message, silently. It is split there, with a warning; body text that merely starts
+    // with "From " (no envelope date) is not.
+    void missingBlankLineSplitsWithAWarning() {
+        QBuffer buffer;
+        buffer.setData("From a@company.example Mon Nov  2 09:00:00 2026\n"
+                       "Message-ID: <s1@company.example>\nFrom: a@company.example\n\nHello.\n"
+                       "From here on, body text.\nLast line of one.\n"
+                       "From b@customer.example Mon Nov  2 10:00:00 2026\n"
+                       "Message-ID: <s2@customer.example>\nFrom: b@customer.example\n\nTwo.\n");
+        QVERIFY(buffer.open(QIODevice::ReadOnly));
+        MboxReader reader(&buffer);
+        QByteArray message;
+        QVERIFY(reader.next(&message));
+        QVERIFY(message.endsWith("From here on, body text.\nLast line of one.\n"));
+        QVERIFY(reader.next(&message));
+        QVERIFY(message.startsWith("Message-ID: <s2@customer.example>"));
+        QVERIFY(!reader.next(&message));
+        QCOMPARE(reader.warnings().size(), 1);
+        QVERIFY2(reader.warnings().first().contains(u"blank line"_s),
+                 qPrintable(reader.warnings().first()));
+        QVERIFY(reader.warnings().first().contains(u"offset 156"_s));
+    }
+
+    void wellFormedMboxHasNoWarnings() {
+        QBuffer buffer;
+        buffer.setData(fixture("multi.mbox"));
+        QVERIFY(buffer.open(QIODevice::ReadOnly));
+        MboxReader reader(&buffer);
+        QByteArray message;
+        int count = 0;
+        while (reader.next(&message)) {
+            ++count;
+        }
+        QCOMPARE(count, 3);
+        QVERIFY(reader.warnings().isEmpty());
+    }
+
     void withoutDevice() {
         MboxReader reader(nullptr);
         QByteArray message;

@@ -71,12 +71,15 @@ int enginesCommand(Context& ctx) {
     }
     QList<QStringList> rows;
     for (const EngineInstance& e : *list) {
+        // A silent engine's last word is history, not its health now.
+        const QString status = e.status(now);
         rows << QStringList{shortId(e.id),
                             e.kind,
                             u"%1:%2"_s.arg(e.host).arg(e.pid),
-                            e.status(now),
+                            status,
                             QString::number(e.controlVersion),
-                            e.health.state,
+                            status == u"gone" ? u"unknown (last: %1)"_s.arg(e.health.state)
+                                              : e.health.state,
                             timeText(e.heartbeatAt),
                             e.health.reasons.join(u"; "_s)};
     }

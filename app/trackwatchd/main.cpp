@@ -126,6 +126,9 @@ int runImport(const core::EngineConfig& config, const QString& path, const QStri
     for (const QString& reason : stats->skipReasons) {
         std::printf("  skipped %s\n", qPrintable(reason));
     }
+    for (const QString& reason : stats->warningReasons) {
+        std::printf("  warning %s\n", qPrintable(reason));
+    }
     return 0;
 }
 

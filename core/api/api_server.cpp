@@ -8,6 +8,7 @@
 #include "engine/command_line.h"
 #include "metrics/metrics_registry.h"
 #include "storage/database.h"
+#include "storage/reconnector.h"
 #include "storage/tracked_email_repository.h"
 #include "tracking/mail_parser.h"
 #include "webhooks/webhook_queue.h"
@@ -153,6 +154,7 @@ public:
         if (!m_config.clock) {
             m_config.clock = std::make_shared<SystemClock>();
         }
+        m_link = std::make_unique<Reconnector>(*m_db, *m_config.clock);
         m_service = std::make_unique<EmailQueryService>(
             *m_db, m_queries.cache.get(),
             EmailQueryService::Guards{m_queries.queries, m_queries.caching});
@@ -221,6 +223,7 @@ public:
         m_control.reset();
         m_ingestion.reset();
         m_service.reset();
+        m_link.reset();
         m_db.reset();
     }
 
@@ -274,6 +277,11 @@ private:
                         u"the body has %1 bytes, over the limit of %2"_s.arg(r.body().size())
                             .arg(m_config.maxBodyBytes));
                 }
+                // Scrapes read no table. Other routes wait out an outage with a 503 that says
+                // since when and when the next reconnect is due (Retry-After).
+                if (access != Access::Scrape && !m_link->ready()) {
+                    return unreachable();
+                }
                 return handler(r);
             }();
             if (m_queries.metrics && access != Access::Scrape) {
@@ -292,6 +300,13 @@ private:
                 count(Counter::Requests, path, Http::MethodNotAllowed);
                 return error(Http::MethodNotAllowed, u"%1 does not take this method"_s.arg(path));
             });
+    }
+
+    QHttpServerResponse unreachable() const {
+        QHttpServerResponse response = error(Http::ServiceUnavailable, m_link->describe());
+        const qint64 wait = m_config.clock->now().msecsTo(m_link->outage()->nextAttempt) / 1000 + 1;
+        response.setHeader("Retry-After", QByteArray::number(std::max<qint64>(1, wait)));
+        return response;
     }
 
     // 401 unless the request carries "Authorization: Bearer <the configured token>".
@@ -481,6 +496,9 @@ private:
                              .arg(done.read - done.duplicates)
                              .arg(stats.error().message));
         }
+        // Parse failures, and messages ingestion refused on their own (see IngestionStats).
+        const qint64 skippedCount = skipped.size() + done.skipped;
+        skipped += done.skipReasons;
         QJsonArray reasons;
         for (const QString& r : skipped.mid(0, 20)) {
             reasons.append(r);
@@ -489,9 +507,9 @@ private:
             QJsonObject{{u"account"_s, account},
                         {u"since"_s, since ? timeJson(*since) : QJsonValue()},
                         {u"fetched"_s, fetched},
-                        {u"ingested"_s, done.read - done.duplicates},
+                        {u"ingested"_s, done.read - done.duplicates - done.skipped},
                         {u"duplicates"_s, static_cast<qint64>(seen->size()) + done.duplicates},
-                        {u"skipped"_s, static_cast<qint64>(skipped.size())},
+                        {u"skipped"_s, skippedCount},
                         {u"stored"_s, done.stored},
                         {u"replies"_s, done.replies()},
                         {u"bounces"_s, done.bounces()},
@@ -594,6 +612,7 @@ private:
     ConnectionSpec m_connection;
     EngineQueryContext m_queries;
     std::unique_ptr<Database> m_db;
+    std::unique_ptr<Reconnector> m_link; // keeps m_db usable across outages
     std::unique_ptr<EmailQueryService> m_service;
     std::unique_ptr<QHttpServer> m_server;
     std::unique_ptr<IngestionEngine> m_ingestion;

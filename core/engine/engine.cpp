@@ -864,7 +864,8 @@ private:
         }
         m_snapshot.sample = s;
 
-        m_snapshot.alerts = m_alerts->evaluate(s);
+        // Mail the simulator made that is not stored yet is work waiting, as a queue is.
+        m_snapshot.alerts = m_alerts->evaluate(s, m_pendingMail.size());
         for (const AlertStatus& a : m_snapshot.alerts) {
             m_metrics
                 ->gauge(u"trackwatch_alert_firing"_s,

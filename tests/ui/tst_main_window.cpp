@@ -284,14 +284,24 @@ private slots:
         QSignalSpy shown(&window, &ui::MainWindow::snapshotShown);
         window.start();
         QVERIFY(shown.wait(20000));
-        QVERIFY(window.apiPort() != 0);
+        // The API starts on the engine's ready(), which can come after its first snapshot (the
+        // engine sends one as soon as it has read the control plane).
+        const auto* apiLabel = window.findChild<QLabel*>(u"apiLabel"_s);
+        QTRY_VERIFY2_WITH_TIMEOUT(window.apiPort() != 0 || apiLabel->text() == u"API stopped"_s,
+                                  "the engine never became ready", 20000);
+        QVERIFY2(window.apiPort() != 0, qPrintable(apiLabel->toolTip()));
+        // Health is 503 until the API has a snapshot: it gets the next one with the window.
+        shown.clear();
+        QVERIFY(shown.wait(20000));
         QNetworkAccessManager http;
         const QUrl url(u"http://127.0.0.1:%1/api/health/performance"_s.arg(window.apiPort()));
         QNetworkReply* reply = http.get(QNetworkRequest(url));
         QSignalSpy finished(reply, &QNetworkReply::finished);
         QVERIFY(finished.wait(10000));
-        QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
-        QVERIFY(reply->readAll().contains("healthy"));
+        const QByteArray body = reply->readAll();
+        QVERIFY2(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() == 200,
+                 body.constData());
+        QVERIFY(body.contains("healthy"));
         reply->deleteLater();
     }
 

@@ -229,7 +229,7 @@ void MainWindow::showDatabase() {
     const QString where = m_config.connection.redacted();
     if (m_demo) {
         setWindowTitle(tr("Trackwatch — demo database"));
-        m_databaseLabel->setText(tr("Demo database (simulated mail)"));
+        m_databaseLabel->setText(tr("Database: demo (simulated mail)"));
     } else if (m_config.simulateRate > 0 && !m_options.readOnly) {
         // Asked for by name (--simulate): say so, since this is not the demo.
         setWindowTitle(tr("Trackwatch — %1").arg(where));

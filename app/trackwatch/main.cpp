@@ -151,8 +151,10 @@ int main(int argc, char* argv[]) {
         const QString file = parser.value(screenshot);
         auto take = [&window, file] {
             const bool saved = window.grab().save(file, "PNG");
-            std::fprintf(stderr, "trackwatch: %s %s\n", saved ? "wrote" : "could not write",
-                         qPrintable(file));
+            // The title too: an offscreen picture has no title bar to show it.
+            std::fprintf(stderr, "trackwatch: %s %s (window title: %s)\n",
+                         saved ? "wrote" : "could not write", qPrintable(file),
+                         qPrintable(window.windowTitle()));
             QApplication::exit(saved ? 0 : 1);
         };
         int updates = 0;

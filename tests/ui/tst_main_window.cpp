@@ -200,7 +200,7 @@ private slots:
         QVERIFY(status != nullptr);
         QVERIFY(window.isDemo());
         QCOMPARE(window.windowTitle(), u"Trackwatch — demo database"_s);
-        QCOMPARE(status->text(), u"Demo database (simulated mail)"_s);
+        QCOMPARE(status->text(), u"Database: demo (simulated mail)"_s);
         auto* toDefault = window.findChild<QAction*>(u"recent-default"_s);
         auto* toDemo = window.findChild<QAction*>(u"recent-demo"_s);
         QVERIFY(toDefault != nullptr && toDemo != nullptr);

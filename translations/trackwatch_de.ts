@@ -239,102 +239,102 @@
 <context>
     <name>trackwatch::ui::BreakerTile</name>
     <message>
-        <location filename="../ui/control/breaker_tile.cpp" line="72"/>
+        <location filename="../ui/control/breaker_tile.cpp" line="73"/>
         <source>Trip…</source>
         <translation>Auslösen…</translation>
     </message>
     <message>
-        <location filename="../ui/control/breaker_tile.cpp" line="74"/>
+        <location filename="../ui/control/breaker_tile.cpp" line="75"/>
         <source>Force the breaker open: every engine uses the legacy path</source>
         <translation>Breaker zwangsweise öffnen: Alle Engines nutzen den Altpfad</translation>
     </message>
     <message>
-        <location filename="../ui/control/breaker_tile.cpp" line="75"/>
+        <location filename="../ui/control/breaker_tile.cpp" line="76"/>
         <source>Reset…</source>
         <translation>Zurücksetzen…</translation>
     </message>
     <message>
-        <location filename="../ui/control/breaker_tile.cpp" line="77"/>
+        <location filename="../ui/control/breaker_tile.cpp" line="78"/>
         <source>Close the breaker again: engines use the optimized path</source>
         <translation>Breaker wieder schließen: Die Engines nutzen den optimierten Pfad</translation>
     </message>
     <message>
-        <location filename="../ui/control/breaker_tile.cpp" line="91"/>
+        <location filename="../ui/control/breaker_tile.cpp" line="92"/>
         <source>closed</source>
         <translation>geschlossen</translation>
     </message>
     <message>
-        <location filename="../ui/control/breaker_tile.cpp" line="94"/>
+        <location filename="../ui/control/breaker_tile.cpp" line="95"/>
         <source>open</source>
         <translation>offen</translation>
     </message>
     <message>
-        <location filename="../ui/control/breaker_tile.cpp" line="97"/>
+        <location filename="../ui/control/breaker_tile.cpp" line="98"/>
         <source>half-open</source>
         <translation>halb offen</translation>
     </message>
     <message>
-        <location filename="../ui/control/breaker_tile.cpp" line="100"/>
+        <location filename="../ui/control/breaker_tile.cpp" line="101"/>
         <source>forced open</source>
         <translation>erzwungen offen</translation>
     </message>
     <message>
-        <location filename="../ui/control/breaker_tile.cpp" line="103"/>
+        <location filename="../ui/control/breaker_tile.cpp" line="104"/>
         <source>disabled</source>
         <translation>deaktiviert</translation>
     </message>
     <message>
-        <location filename="../ui/control/breaker_tile.cpp" line="128"/>
+        <location filename="../ui/control/breaker_tile.cpp" line="129"/>
         <source>%1: %2 by %3</source>
         <translation>%1: %2 durch %3</translation>
     </message>
     <message>
-        <location filename="../ui/control/breaker_tile.cpp" line="143"/>
+        <location filename="../ui/control/breaker_tile.cpp" line="144"/>
         <source>%1: %2 in engine %3</source>
         <translation>%1: %2 in Engine %3</translation>
     </message>
     <message>
-        <location filename="../ui/control/breaker_tile.cpp" line="146"/>
+        <location filename="../ui/control/breaker_tile.cpp" line="147"/>
         <source>%1  %2 · %3 failures in a row · %4 of %5 recent calls failed</source>
         <translation>%1  %2 · %3 Fehler in Folge · %4 von %5 letzten Aufrufen fehlgeschlagen</translation>
     </message>
     <message>
-        <location filename="../ui/control/breaker_tile.cpp" line="164"/>
+        <location filename="../ui/control/breaker_tile.cpp" line="165"/>
         <source>Tripped by %1: %2</source>
         <translation>Ausgelöst von %1: %2</translation>
     </message>
     <message>
-        <location filename="../ui/control/breaker_tile.cpp" line="166"/>
+        <location filename="../ui/control/breaker_tile.cpp" line="167"/>
         <source>Shared state %1 (set by %2: %3)</source>
         <translation>Gemeinsamer Zustand: %1 (gesetzt von %2: %3)</translation>
     </message>
     <message>
-        <location filename="../ui/control/breaker_tile.cpp" line="169"/>
+        <location filename="../ui/control/breaker_tile.cpp" line="170"/>
         <source>Shared state %1</source>
         <translation>Gemeinsamer Zustand: %1</translation>
     </message>
     <message>
-        <location filename="../ui/control/breaker_tile.cpp" line="178"/>
+        <location filename="../ui/control/breaker_tile.cpp" line="179"/>
         <source>1 engine: %1</source>
         <translation>1 Engine: %1</translation>
     </message>
     <message>
-        <location filename="../ui/control/breaker_tile.cpp" line="179"/>
+        <location filename="../ui/control/breaker_tile.cpp" line="180"/>
         <source>%1 engines: %2</source>
         <translation>%1 Engines: %2</translation>
     </message>
     <message>
-        <location filename="../ui/control/breaker_tile.cpp" line="180"/>
+        <location filename="../ui/control/breaker_tile.cpp" line="181"/>
         <source>No running engine reports this breaker.</source>
         <translation>Keine laufende Engine meldet diesen Breaker.</translation>
     </message>
     <message>
-        <location filename="../ui/control/breaker_tile.cpp" line="182"/>
+        <location filename="../ui/control/breaker_tile.cpp" line="183"/>
         <source>No transition yet.</source>
         <translation>Noch kein Zustandswechsel.</translation>
     </message>
     <message>
-        <location filename="../ui/control/breaker_tile.cpp" line="182"/>
+        <location filename="../ui/control/breaker_tile.cpp" line="183"/>
         <source>Last transition %1</source>
         <translation>Letzter Zustandswechsel: %1</translation>
     </message>
@@ -470,195 +470,195 @@
         <translation>Circuit Breaker</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="318"/>
+        <location filename="../ui/control/control_page.cpp" line="319"/>
         <source>Rollback in force since %1, by %2: %3. Every optimization flag is off in every engine until someone rolls forward.</source>
         <translation>Rollback aktiv seit %1, durch %2: %3. Alle Optimierungs-Flags sind in allen Engines aus, bis jemand einen Roll-forward ausführt.</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="336"/>
+        <location filename="../ui/control/control_page.cpp" line="337"/>
         <source>1 engine running, %1 on this version</source>
         <translation>1 Engine läuft, %1 auf dieser Version</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="337"/>
+        <location filename="../ui/control/control_page.cpp" line="338"/>
         <source>%1 engines running, %2 on this version</source>
         <translation>%1 Engines laufen, %2 auf dieser Version</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="338"/>
+        <location filename="../ui/control/control_page.cpp" line="339"/>
         <source>control version %1</source>
         <translation>Steuerungsversion %1</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="339"/>
+        <location filename="../ui/control/control_page.cpp" line="340"/>
         <source>read-only</source>
         <translation>schreibgeschützt</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="358"/>
+        <location filename="../ui/control/control_page.cpp" line="359"/>
         <source>%1 enabled</source>
         <translation>%1 aktiviert</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="369"/>
+        <location filename="../ui/control/control_page.cpp" line="370"/>
         <source>Clear override…</source>
         <translation>Überschreibung aufheben…</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="371"/>
+        <location filename="../ui/control/control_page.cpp" line="372"/>
         <source>Remove the override: the environment&apos;s value or the default applies again</source>
         <translation>Überschreibung entfernen: Es gilt wieder der Wert aus der Umgebung oder der Standardwert</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="378"/>
-        <location filename="../ui/control/control_page.cpp" line="390"/>
+        <location filename="../ui/control/control_page.cpp" line="379"/>
+        <location filename="../ui/control/control_page.cpp" line="391"/>
         <source>Off</source>
         <translation>Aus</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="390"/>
+        <location filename="../ui/control/control_page.cpp" line="391"/>
         <source>On</source>
         <translation>An</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="400"/>
+        <location filename="../ui/control/control_page.cpp" line="401"/>
         <source>The control state cannot be read from the database: %1
 The page shows what was last read and tries again every second; changes made now are refused as a whole.</source>
         <translation>Der Steuerungszustand kann nicht aus der Datenbank gelesen werden: %1
 Die Seite zeigt den zuletzt gelesenen Stand und versucht es jede Sekunde erneut; jetzt vorgenommene Änderungen werden vollständig abgelehnt.</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="426"/>
+        <location filename="../ui/control/control_page.cpp" line="427"/>
         <source>Saving: %1…</source>
         <translation>Wird gespeichert: %1…</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="435"/>
+        <location filename="../ui/control/control_page.cpp" line="436"/>
         <source>Not changed (%1): %2</source>
         <translation>Nicht geändert (%1): %2</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="438"/>
+        <location filename="../ui/control/control_page.cpp" line="439"/>
         <source>Done: %1. Every engine applies it within a second.</source>
         <translation>Erledigt: %1. Alle Engines übernehmen die Änderung innerhalb einer Sekunde.</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="453"/>
+        <location filename="../ui/control/control_page.cpp" line="454"/>
         <source>Turn a flag on</source>
         <translation>Flag einschalten</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="453"/>
+        <location filename="../ui/control/control_page.cpp" line="454"/>
         <source>Turn a flag off</source>
         <translation>Flag ausschalten</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="454"/>
+        <location filename="../ui/control/control_page.cpp" line="455"/>
         <source>Turn %1 on in every engine sharing this database? It stays an override until someone clears it.</source>
         <translation>%1 in allen Engines dieser Datenbank einschalten? Die Überschreibung bleibt bestehen, bis jemand sie aufhebt.</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="457"/>
+        <location filename="../ui/control/control_page.cpp" line="458"/>
         <source>Turn %1 off in every engine sharing this database? It stays an override until someone clears it.</source>
         <translation>%1 in allen Engines dieser Datenbank ausschalten? Die Überschreibung bleibt bestehen, bis jemand sie aufhebt.</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="460"/>
+        <location filename="../ui/control/control_page.cpp" line="461"/>
         <source>Turn on</source>
         <translation>Einschalten</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="460"/>
+        <location filename="../ui/control/control_page.cpp" line="461"/>
         <source>Turn off</source>
         <translation>Ausschalten</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="461"/>
+        <location filename="../ui/control/control_page.cpp" line="462"/>
         <source>%1 turned on</source>
         <translation>%1 eingeschaltet</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="461"/>
+        <location filename="../ui/control/control_page.cpp" line="462"/>
         <source>%1 turned off</source>
         <translation>%1 ausgeschaltet</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="473"/>
+        <location filename="../ui/control/control_page.cpp" line="474"/>
         <source>Clear an override</source>
         <translation>Überschreibung aufheben</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="474"/>
+        <location filename="../ui/control/control_page.cpp" line="475"/>
         <source>Clear the override of %1? The environment&apos;s value or the default applies again in every engine.</source>
         <translation>Überschreibung von %1 aufheben? In allen Engines gilt dann wieder der Wert aus der Umgebung oder der Standardwert.</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="477"/>
+        <location filename="../ui/control/control_page.cpp" line="478"/>
         <source>Clear override</source>
         <translation>Überschreibung aufheben</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="477"/>
+        <location filename="../ui/control/control_page.cpp" line="478"/>
         <source>override of %1 cleared</source>
         <translation>Überschreibung von %1 aufgehoben</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="485"/>
+        <location filename="../ui/control/control_page.cpp" line="486"/>
         <source>Change a rollout</source>
         <translation>Rollout ändern</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="486"/>
+        <location filename="../ui/control/control_page.cpp" line="487"/>
         <source>Set the %1 rollout from %2 % to %3 %? %4</source>
         <translation>Rollout %1 von %2 % auf %3 % setzen? %4</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="491"/>
+        <location filename="../ui/control/control_page.cpp" line="492"/>
         <source>Apply</source>
         <translation>Übernehmen</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="491"/>
+        <location filename="../ui/control/control_page.cpp" line="492"/>
         <source>%1 rollout set to %2 %</source>
         <translation>Rollout %1 auf %2 % gesetzt</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="517"/>
+        <location filename="../ui/control/control_page.cpp" line="518"/>
         <source>Trip a circuit breaker</source>
         <translation>Circuit Breaker auslösen</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="518"/>
+        <location filename="../ui/control/control_page.cpp" line="519"/>
         <source>Trip the %1 breaker? Every engine bypasses the optimized path for its legacy twin until someone resets it.</source>
         <translation>Breaker %1 auslösen? Alle Engines umgehen den optimierten Pfad und nutzen den Altpfad, bis jemand den Breaker zurücksetzt.</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="521"/>
+        <location filename="../ui/control/control_page.cpp" line="522"/>
         <source>Trip</source>
         <translation>Auslösen</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="521"/>
+        <location filename="../ui/control/control_page.cpp" line="522"/>
         <source>%1 breaker tripped</source>
         <translation>Breaker %1 ausgelöst</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="528"/>
+        <location filename="../ui/control/control_page.cpp" line="529"/>
         <source>Reset a circuit breaker</source>
         <translation>Circuit Breaker zurücksetzen</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="529"/>
+        <location filename="../ui/control/control_page.cpp" line="530"/>
         <source>Reset the %1 breaker? Every engine closes it and uses the optimized path again.</source>
         <translation>Breaker %1 zurücksetzen? Alle Engines schließen ihn und nutzen wieder den optimierten Pfad.</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="532"/>
+        <location filename="../ui/control/control_page.cpp" line="533"/>
         <source>Reset</source>
         <translation>Zurücksetzen</translation>
     </message>
     <message>
-        <location filename="../ui/control/control_page.cpp" line="532"/>
+        <location filename="../ui/control/control_page.cpp" line="533"/>
         <source>%1 breaker reset</source>
         <translation>Breaker %1 zurückgesetzt</translation>
     </message>
@@ -666,7 +666,7 @@ Die Seite zeigt den zuletzt gelesenen Stand und versucht es jede Sekunde erneut;
 <context>
     <name>trackwatch::ui::DashboardPage</name>
     <message numerus="yes">
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="55"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="56"/>
         <source>%n s</source>
         <translation>
             <numerusform>%n s</numerusform>
@@ -674,7 +674,7 @@ Die Seite zeigt den zuletzt gelesenen Stand und versucht es jede Sekunde erneut;
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="58"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="59"/>
         <source>%n min</source>
         <translation>
             <numerusform>%n min</numerusform>
@@ -682,12 +682,12 @@ Die Seite zeigt den zuletzt gelesenen Stand und versucht es jede Sekunde erneut;
         </translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="61"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="62"/>
         <source>%1 h %2 min</source>
         <translation>%1 h %2 min</translation>
     </message>
     <message numerus="yes">
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="63"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="64"/>
         <source>%n day(s)</source>
         <translation>
             <numerusform>%n Tag</numerusform>
@@ -695,495 +695,495 @@ Die Seite zeigt den zuletzt gelesenen Stand und versucht es jede Sekunde erneut;
         </translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="68"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="69"/>
         <source>Flag set</source>
         <translation>Flag gesetzt</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="71"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="72"/>
         <source>Flag override cleared</source>
         <translation>Flag-Überschreibung aufgehoben</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="74"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="75"/>
         <source>Rollout changed</source>
         <translation>Rollout geändert</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="77"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="78"/>
         <source>Breaker tripped</source>
         <translation>Breaker ausgelöst</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="80"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="81"/>
         <source>Breaker reset</source>
         <translation>Breaker zurückgesetzt</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="83"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="84"/>
         <source>Rollback</source>
         <translation>Rollback</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="86"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="87"/>
         <source>Roll-forward</source>
         <translation>Roll-forward</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="109"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="110"/>
         <source>healthy</source>
         <translation>gesund</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="110"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="111"/>
         <source>degraded</source>
         <translation>eingeschränkt</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="111"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="112"/>
         <source>unhealthy</source>
         <translation>gestört</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="155"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="162"/>
         <source>&amp;Engine:</source>
         <translation>&amp;Engine:</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="159"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="166"/>
         <source>This engine (live)</source>
         <translation>Diese Engine (live)</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="160"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="167"/>
         <source>Whole fleet</source>
         <translation>Gesamte Flotte</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="162"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="169"/>
         <source>&amp;Range:</source>
         <translation>&amp;Zeitraum:</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="165"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="172"/>
         <source>Last 5 minutes</source>
         <translation>Letzte 5 Minuten</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="166"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="173"/>
         <source>Last hour</source>
         <translation>Letzte Stunde</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="167"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="174"/>
         <source>Last 24 hours</source>
         <translation>Letzte 24 Stunden</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="168"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="175"/>
         <source>Custom…</source>
         <translation>Benutzerdefiniert…</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="177"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="184"/>
         <source>From</source>
         <translation>Von</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="178"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="185"/>
         <source>To</source>
         <translation>Bis</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="179"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="186"/>
         <source>Show</source>
         <translation>Anzeigen</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="184"/>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="458"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="191"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="466"/>
         <source>Pause</source>
         <translation>Pausieren</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="185"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="192"/>
         <source>Stop following live data (dragging or zooming a plot does too); click again to follow live</source>
         <translation>Live-Daten nicht mehr folgen (auch Ziehen oder Zoomen in einem Diagramm hält an); erneut klicken, um wieder live zu folgen</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="208"/>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="252"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="215"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="259"/>
         <source>Emails / hour</source>
         <translation>E-Mails / Stunde</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="209"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="216"/>
         <source>target ≥ %1</source>
         <translation>Ziel ≥ %1</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="210"/>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="253"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="217"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="260"/>
         <source>Webhook jobs / minute</source>
         <translation>Webhook-Jobs / Minute</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="211"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="218"/>
         <source>peak target ≥ %1</source>
         <translation>Spitzenziel ≥ %1</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="212"/>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="258"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="219"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="265"/>
         <source>Cache hit rate</source>
         <translation>Cache-Trefferquote</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="213"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="220"/>
         <source>target ≥ %1 %</source>
         <translation>Ziel ≥ %1 %</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="214"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="221"/>
         <source>Query latency P95</source>
         <translation>Abfragelatenz P95</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="215"/>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="217"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="222"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="224"/>
         <source>target ≤ %1 ms</source>
         <translation>Ziel ≤ %1 ms</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="216"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="223"/>
         <source>API latency P95</source>
         <translation>API-Latenz P95</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="218"/>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="273"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="225"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="280"/>
         <source>Error rate</source>
         <translation>Fehlerrate</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="219"/>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="223"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="226"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="230"/>
         <source>target ≤ %1 %</source>
         <translation>Ziel ≤ %1 %</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="220"/>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="276"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="227"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="283"/>
         <source>Webhook queue depth</source>
         <translation>Webhook-Warteschlangenlänge</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="221"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="228"/>
         <source>target ≤ %1</source>
         <translation>Ziel ≤ %1</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="222"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="229"/>
         <source>CPU (one core = 100 %)</source>
         <translation>CPU (ein Kern = 100 %)</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="224"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="231"/>
         <source>Memory (resident)</source>
         <translation>Speicher (resident)</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="224"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="231"/>
         <source>should stay stable</source>
         <translation>sollte stabil bleiben</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="225"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="232"/>
         <source>Health</source>
         <translation>Zustand</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="233"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="240"/>
         <source>Firing alerts (this engine)</source>
         <translation>Aktive Alarme (diese Engine)</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="251"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="258"/>
         <source>Throughput</source>
         <translation>Durchsatz</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="251"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="258"/>
         <source>emails / hour</source>
         <translation>E-Mails / Stunde</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="254"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="261"/>
         <source>Target %1 / hour</source>
         <translation>Ziel %1 / Stunde</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="256"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="263"/>
         <source>Peak target %1 jobs / minute</source>
         <translation>Spitzenziel %1 Jobs / Minute</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="257"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="264"/>
         <source>jobs / minute</source>
         <translation>Jobs / Minute</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="258"/>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="273"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="265"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="280"/>
         <source>%</source>
         <translation>%</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="259"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="266"/>
         <source>Hit rate %</source>
         <translation>Trefferquote %</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="260"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="267"/>
         <source>Target 80 %</source>
         <translation>Ziel 80 %</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="262"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="269"/>
         <source>Query latency</source>
         <translation>Abfragelatenz</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="262"/>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="267"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="269"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="274"/>
         <source>ms</source>
         <translation>ms</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="263"/>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="268"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="270"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="275"/>
         <source>P50</source>
         <translation>P50</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="264"/>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="269"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="271"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="276"/>
         <source>P95</source>
         <translation>P95</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="265"/>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="270"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="272"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="277"/>
         <source>P99</source>
         <translation>P99</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="266"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="273"/>
         <source>Target P95 100 ms</source>
         <translation>Ziel P95 100 ms</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="267"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="274"/>
         <source>API latency</source>
         <translation>API-Latenz</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="271"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="278"/>
         <source>Target P95 200 ms</source>
         <translation>Ziel P95 200 ms</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="272"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="279"/>
         <source>Target P99 500 ms</source>
         <translation>Ziel P99 500 ms</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="274"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="281"/>
         <source>Failed operations %</source>
         <translation>Fehlgeschlagene Operationen %</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="275"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="282"/>
         <source>Target 1 %</source>
         <translation>Ziel 1 %</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="276"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="283"/>
         <source>jobs</source>
         <translation>Jobs</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="277"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="284"/>
         <source>Queued or running</source>
         <translation>Wartend oder laufend</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="278"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="285"/>
         <source>Target ≤ 200</source>
         <translation>Ziel ≤ 200</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="279"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="286"/>
         <source>Engine CPU</source>
         <translation>Engine-CPU</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="279"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="286"/>
         <source>% of one core</source>
         <translation>% eines Kerns</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="280"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="287"/>
         <source>CPU %</source>
         <translation>CPU %</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="281"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="288"/>
         <source>Target &lt; 50 %</source>
         <translation>Ziel &lt; 50 %</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="282"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="289"/>
         <source>Engine memory</source>
         <translation>Engine-Speicher</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="282"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="289"/>
         <source>MiB</source>
         <translation>MiB</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="283"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="290"/>
         <source>Resident MiB</source>
         <translation>Resident MiB</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="295"/>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="898"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="302"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="906"/>
         <source>Waiting for the engine…</source>
         <translation>Warte auf die Engine…</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="435"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="443"/>
         <source>The custom range needs a start before its end.</source>
         <translation>Beim benutzerdefinierten Zeitraum muss der Beginn vor dem Ende liegen.</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="458"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="466"/>
         <source>Follow live</source>
         <translation>Live folgen</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="459"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="467"/>
         <source>Paused</source>
         <translation>Pausiert</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="459"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="467"/>
         <source>Following live</source>
         <translation>Live</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="636"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="644"/>
         <source>Stored history unavailable: %1</source>
         <translation>Gespeicherter Verlauf nicht verfügbar: %1</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="722"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="730"/>
         <source>Audit log unavailable: %1</source>
         <translation>Audit-Log nicht verfügbar: %1</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="750"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="758"/>
         <source>%1 %2: %3 → %4</source>
         <translation>%1 %2: %3 → %4</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="752"/>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="753"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="760"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="761"/>
         <source>(none)</source>
         <translation>(kein Wert)</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="763"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="771"/>
         <source>%1 — by %2, reason: %3
 %4</source>
         <translation>%1 — von %2, Grund: %3
 %4</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="793"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="801"/>
         <source>Engine list unavailable: %1</source>
         <translation>Engine-Liste nicht verfügbar: %1</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="810"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="818"/>
         <source>running</source>
         <translation>läuft</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="811"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="819"/>
         <source>stopped</source>
         <translation>angehalten</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="812"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="820"/>
         <source>gone</source>
         <translation>verschwunden</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="814"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="822"/>
         <source>%1 on %2 (pid %3, %4)</source>
         <translation>%1 auf %2 (PID %3, %4)</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="836"/>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="937"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="844"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="945"/>
         <source>–</source>
         <translation>–</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="846"/>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="852"/>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="855"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="854"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="860"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="863"/>
         <source>%1 %</source>
         <translation>%1 %</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="848"/>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="850"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="856"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="858"/>
         <source>%1 ms</source>
         <translation>%1 ms</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="879"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="887"/>
         <source>critical</source>
         <translation>kritisch</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="879"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="887"/>
         <source>warning</source>
         <translation>Warnung</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="880"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="888"/>
         <source>%1 · %2 · firing for %3
 %4</source>
         <translation>%1 · %2 · aktiv seit %3
 %4</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="897"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="905"/>
         <source>No alert is firing.</source>
         <translation>Kein Alarm aktiv.</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="933"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="941"/>
         <source>%1: %2</source>
         <translation>%1: %2</translation>
     </message>
     <message>
-        <location filename="../ui/dashboard/dashboard_page.cpp" line="939"/>
+        <location filename="../ui/dashboard/dashboard_page.cpp" line="947"/>
         <source>no engine running</source>
         <translation>keine Engine läuft</translation>
     </message>
@@ -1254,157 +1254,173 @@ Die Seite zeigt den zuletzt gelesenen Stand und versucht es jede Sekunde erneut;
 <context>
     <name>trackwatch::ui::MainWindow</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="40"/>
+        <location filename="../ui/main_window.cpp" line="41"/>
         <source>Dashboard</source>
         <translation>Dashboard</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="42"/>
+        <location filename="../ui/main_window.cpp" line="43"/>
         <source>Control</source>
         <translation>Steuerung</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="44"/>
+        <location filename="../ui/main_window.cpp" line="45"/>
         <source>Search</source>
         <translation>Suche</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="46"/>
+        <location filename="../ui/main_window.cpp" line="47"/>
         <source>Analytics</source>
         <translation>Auswertung</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="89"/>
+        <location filename="../ui/main_window.cpp" line="90"/>
         <source>Trackwatch</source>
         <translation>Trackwatch</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="101"/>
+        <location filename="../ui/main_window.cpp" line="102"/>
         <source>%1 (Ctrl+%2)</source>
         <translation>%1 (Ctrl+%2)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="114"/>
+        <location filename="../ui/main_window.cpp" line="115"/>
         <source>Retry</source>
         <translation>Erneut versuchen</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="140"/>
+        <location filename="../ui/main_window.cpp" line="143"/>
         <source>Read-only</source>
         <translation>Schreibgeschützt</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="142"/>
+        <location filename="../ui/main_window.cpp" line="145"/>
         <source>Support mode: nothing can be changed from this console.</source>
         <translation>Support-Modus: In dieser Konsole kann nichts geändert werden.</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="158"/>
+        <location filename="../ui/main_window.cpp" line="161"/>
         <source>&amp;File</source>
         <translation>&amp;Datei</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="159"/>
+        <location filename="../ui/main_window.cpp" line="162"/>
         <source>&amp;Connect…</source>
         <translation>&amp;Verbinden…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="162"/>
+        <location filename="../ui/main_window.cpp" line="168"/>
         <source>&amp;Quit</source>
         <translation>&amp;Beenden</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="165"/>
+        <location filename="../ui/main_window.cpp" line="171"/>
         <source>&amp;View</source>
         <translation>&amp;Ansicht</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="174"/>
+        <location filename="../ui/main_window.cpp" line="180"/>
         <source>&amp;Theme</source>
         <translation>&amp;Design</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="179"/>
+        <location filename="../ui/main_window.cpp" line="185"/>
         <source>System</source>
         <translation>System</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="179"/>
+        <location filename="../ui/main_window.cpp" line="185"/>
         <source>Light</source>
         <translation>Hell</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="179"/>
+        <location filename="../ui/main_window.cpp" line="185"/>
         <source>Dark</source>
         <translation>Dunkel</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="191"/>
+        <location filename="../ui/main_window.cpp" line="197"/>
         <source>&amp;Help</source>
         <translation>&amp;Hilfe</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="192"/>
+        <location filename="../ui/main_window.cpp" line="198"/>
         <source>&amp;About Trackwatch</source>
         <translation>Ü&amp;ber Trackwatch</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="194"/>
+        <location filename="../ui/main_window.cpp" line="200"/>
         <source>About Trackwatch</source>
         <translation>Über Trackwatch</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="195"/>
+        <location filename="../ui/main_window.cpp" line="201"/>
         <source>&lt;b&gt;Trackwatch %1&lt;/b&gt;&lt;p&gt;Live dashboards and controls for the Trackwatch email-tracking engine.&lt;/p&gt;</source>
         <translation>&lt;b&gt;Trackwatch %1&lt;/b&gt;&lt;p&gt;Live-Dashboards und Steuerung für die E-Mail-Tracking-Engine von Trackwatch.&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="203"/>
+        <location filename="../ui/main_window.cpp" line="231"/>
+        <source>Trackwatch — demo database</source>
+        <translation>Trackwatch — Demo-Datenbank</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.cpp" line="232"/>
+        <source>Database: demo (simulated mail)</source>
+        <translation>Datenbank: Demo (simulierte E-Mails)</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.cpp" line="236"/>
+        <source>Database: %1 (with simulated mail)</source>
+        <translation>Datenbank: %1 (mit simulierten E-Mails)</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.cpp" line="239"/>
         <source>Database: %1</source>
         <translation>Datenbank: %1</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="204"/>
+        <location filename="../ui/main_window.cpp" line="235"/>
+        <location filename="../ui/main_window.cpp" line="238"/>
         <source>Trackwatch — %1</source>
         <translation>Trackwatch — %1</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="265"/>
+        <location filename="../ui/main_window.cpp" line="287"/>
         <source>Engine running</source>
         <translation>Engine läuft</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="278"/>
+        <location filename="../ui/main_window.cpp" line="303"/>
         <source>Engine: healthy</source>
         <translation>Engine: gesund</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="279"/>
+        <location filename="../ui/main_window.cpp" line="304"/>
         <source>Engine: degraded</source>
         <translation>Engine: eingeschränkt</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="280"/>
+        <location filename="../ui/main_window.cpp" line="305"/>
         <source>Engine: unhealthy</source>
         <translation>Engine: gestört</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="294"/>
+        <location filename="../ui/main_window.cpp" line="327"/>
         <source>API: http://%1:%2</source>
         <translation>API: http://%1:%2</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="296"/>
+        <location filename="../ui/main_window.cpp" line="319"/>
         <source>API stopped</source>
         <translation>API angehalten</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="311"/>
+        <location filename="../ui/main_window.cpp" line="338"/>
         <source>Trying the database again…</source>
         <translation>Neuer Verbindungsversuch zur Datenbank…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="352"/>
+        <location filename="../ui/main_window.cpp" line="365"/>
         <source>&lt;b&gt;The database cannot be reached.&lt;/b&gt; %1&lt;br&gt;The dashboards keep their history; Retry connects again.</source>
         <translation>&lt;b&gt;Die Datenbank ist nicht erreichbar.&lt;/b&gt; %1&lt;br&gt;Die Dashboards behalten ihren Verlauf; „Erneut versuchen“ verbindet neu.</translation>
     </message>
@@ -1443,6 +1459,24 @@ Die Seite zeigt den zuletzt gelesenen Stand und versucht es jede Sekunde erneut;
         <location filename="../ui/control/reason_dialog.cpp" line="56"/>
         <source>Type a reason first: every change is audited with one.</source>
         <translation>Geben Sie zuerst einen Grund ein: Jede Änderung wird mit Grund protokolliert.</translation>
+    </message>
+</context>
+<context>
+    <name>trackwatch::ui::RecentConnectionsMenu</name>
+    <message>
+        <location filename="../ui/shell/recent_connections_menu.cpp" line="20"/>
+        <source>Open &amp;recent</source>
+        <translation>&amp;Zuletzt geöffnet</translation>
+    </message>
+    <message>
+        <location filename="../ui/shell/recent_connections_menu.cpp" line="50"/>
+        <source>Default database — %1</source>
+        <translation>Standarddatenbank — %1</translation>
+    </message>
+    <message>
+        <location filename="../ui/shell/recent_connections_menu.cpp" line="51"/>
+        <source>Demo database — %1</source>
+        <translation>Demo-Datenbank — %1</translation>
     </message>
 </context>
 <context>
@@ -1753,13 +1787,13 @@ Die Seite zeigt den zuletzt gelesenen Stand und versucht es jede Sekunde erneut;
     </message>
     <message>
         <location filename="../ui/search/search_page.cpp" line="103"/>
-        <location filename="../ui/search/search_page.cpp" line="306"/>
+        <location filename="../ui/search/search_page.cpp" line="307"/>
         <source>Enter what you know about the email and press Search.</source>
         <translation>Geben Sie ein, was Sie über die E-Mail wissen, und klicken Sie auf „Suchen“.</translation>
     </message>
     <message>
         <location filename="../ui/search/search_page.cpp" line="108"/>
-        <location filename="../ui/search/search_page.cpp" line="361"/>
+        <location filename="../ui/search/search_page.cpp" line="362"/>
         <source>Account</source>
         <translation>Konto</translation>
     </message>
@@ -1780,7 +1814,7 @@ Die Seite zeigt den zuletzt gelesenen Stand und versucht es jede Sekunde erneut;
     </message>
     <message>
         <location filename="../ui/search/search_page.cpp" line="116"/>
-        <location filename="../ui/search/search_page.cpp" line="360"/>
+        <location filename="../ui/search/search_page.cpp" line="361"/>
         <source>Status</source>
         <translation>Status</translation>
     </message>
@@ -1791,68 +1825,68 @@ Die Seite zeigt den zuletzt gelesenen Stand und versucht es jede Sekunde erneut;
     </message>
     <message>
         <location filename="../ui/search/search_page.cpp" line="165"/>
-        <location filename="../ui/search/search_page.cpp" line="325"/>
+        <location filename="../ui/search/search_page.cpp" line="326"/>
         <source>Select an email to see its timeline.</source>
         <translation>Wählen Sie eine E-Mail aus, um ihre Zeitleiste zu sehen.</translation>
     </message>
     <message>
-        <location filename="../ui/search/search_page.cpp" line="181"/>
+        <location filename="../ui/search/search_page.cpp" line="182"/>
         <source>Time</source>
         <translation>Zeit</translation>
     </message>
     <message>
-        <location filename="../ui/search/search_page.cpp" line="181"/>
+        <location filename="../ui/search/search_page.cpp" line="182"/>
         <source>Event</source>
         <translation>Ereignis</translation>
     </message>
     <message>
-        <location filename="../ui/search/search_page.cpp" line="181"/>
+        <location filename="../ui/search/search_page.cpp" line="182"/>
         <source>Details</source>
         <translation>Details</translation>
     </message>
     <message>
-        <location filename="../ui/search/search_page.cpp" line="186"/>
-        <location filename="../ui/search/search_page.cpp" line="382"/>
+        <location filename="../ui/search/search_page.cpp" line="187"/>
+        <location filename="../ui/search/search_page.cpp" line="383"/>
         <source>Reply matched</source>
         <translation>Antwort zugeordnet</translation>
     </message>
     <message>
-        <location filename="../ui/search/search_page.cpp" line="191"/>
+        <location filename="../ui/search/search_page.cpp" line="192"/>
         <source>Timeline</source>
         <translation>Zeitleiste</translation>
     </message>
     <message>
-        <location filename="../ui/search/search_page.cpp" line="216"/>
+        <location filename="../ui/search/search_page.cpp" line="217"/>
         <source>Export search results</source>
         <translation>Suchergebnisse exportieren</translation>
     </message>
     <message>
-        <location filename="../ui/search/search_page.cpp" line="217"/>
+        <location filename="../ui/search/search_page.cpp" line="218"/>
         <source>CSV files (*.csv)</source>
         <translation>CSV-Dateien (*.csv)</translation>
     </message>
     <message>
-        <location filename="../ui/search/search_page.cpp" line="288"/>
+        <location filename="../ui/search/search_page.cpp" line="289"/>
         <source>The date range is empty: “from” must be before “until”.</source>
         <translation>Der Zeitraum ist leer: „ab“ muss vor „bis“ liegen.</translation>
     </message>
     <message>
-        <location filename="../ui/search/search_page.cpp" line="304"/>
+        <location filename="../ui/search/search_page.cpp" line="305"/>
         <source>Search failed: %1</source>
         <translation>Suche fehlgeschlagen: %1</translation>
     </message>
     <message>
-        <location filename="../ui/search/search_page.cpp" line="308"/>
+        <location filename="../ui/search/search_page.cpp" line="309"/>
         <source>Searching…</source>
         <translation>Suche läuft…</translation>
     </message>
     <message>
-        <location filename="../ui/search/search_page.cpp" line="310"/>
+        <location filename="../ui/search/search_page.cpp" line="311"/>
         <source>No tracked email matches.</source>
         <translation>Keine verfolgte E-Mail gefunden.</translation>
     </message>
     <message numerus="yes">
-        <location filename="../ui/search/search_page.cpp" line="312"/>
+        <location filename="../ui/search/search_page.cpp" line="313"/>
         <source>%n email(s) loaded (first page in %1 ms); scroll for more.</source>
         <translation>
             <numerusform>%n E-Mail geladen (erste Seite in %1 ms); für weitere scrollen.</numerusform>
@@ -1860,7 +1894,7 @@ Die Seite zeigt den zuletzt gelesenen Stand und versucht es jede Sekunde erneut;
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../ui/search/search_page.cpp" line="316"/>
+        <location filename="../ui/search/search_page.cpp" line="317"/>
         <source>%n email(s) found.</source>
         <translation>
             <numerusform>%n E-Mail gefunden.</numerusform>
@@ -1868,87 +1902,87 @@ Die Seite zeigt den zuletzt gelesenen Stand und versucht es jede Sekunde erneut;
         </translation>
     </message>
     <message>
-        <location filename="../ui/search/search_page.cpp" line="343"/>
+        <location filename="../ui/search/search_page.cpp" line="344"/>
         <source>Cannot load this email: %1</source>
         <translation>Diese E-Mail kann nicht geladen werden: %1</translation>
     </message>
     <message>
-        <location filename="../ui/search/search_page.cpp" line="354"/>
+        <location filename="../ui/search/search_page.cpp" line="355"/>
         <source>(no subject)</source>
         <translation>(kein Betreff)</translation>
     </message>
     <message>
-        <location filename="../ui/search/search_page.cpp" line="362"/>
+        <location filename="../ui/search/search_page.cpp" line="363"/>
         <source>From</source>
         <translation>Von</translation>
     </message>
     <message>
-        <location filename="../ui/search/search_page.cpp" line="363"/>
+        <location filename="../ui/search/search_page.cpp" line="364"/>
         <source>To</source>
         <translation>An</translation>
     </message>
     <message>
-        <location filename="../ui/search/search_page.cpp" line="364"/>
+        <location filename="../ui/search/search_page.cpp" line="365"/>
         <source>Message-ID</source>
         <translation>Message-ID</translation>
     </message>
     <message>
-        <location filename="../ui/search/search_page.cpp" line="366"/>
+        <location filename="../ui/search/search_page.cpp" line="367"/>
         <source>Conversation</source>
         <translation>Konversation</translation>
     </message>
     <message>
-        <location filename="../ui/search/search_page.cpp" line="368"/>
+        <location filename="../ui/search/search_page.cpp" line="369"/>
         <source>Replies</source>
         <translation>Antworten</translation>
     </message>
     <message>
-        <location filename="../ui/search/search_page.cpp" line="378"/>
+        <location filename="../ui/search/search_page.cpp" line="379"/>
         <source>Sent</source>
         <translation>Gesendet</translation>
     </message>
     <message>
-        <location filename="../ui/search/search_page.cpp" line="379"/>
+        <location filename="../ui/search/search_page.cpp" line="380"/>
         <source>From %1 to %2</source>
         <translation>Von %1 an %2</translation>
     </message>
     <message>
-        <location filename="../ui/search/search_page.cpp" line="383"/>
+        <location filename="../ui/search/search_page.cpp" line="384"/>
         <source>From %1, matched by %2</source>
         <translation>Von %1, zugeordnet über %2</translation>
     </message>
     <message>
-        <location filename="../ui/search/search_page.cpp" line="390"/>
+        <location filename="../ui/search/search_page.cpp" line="391"/>
         <source>Bounced</source>
         <translation>Unzustellbar</translation>
     </message>
     <message>
-        <location filename="../ui/search/search_page.cpp" line="391"/>
+        <location filename="../ui/search/search_page.cpp" line="392"/>
         <source>A delivery failure was reported</source>
         <translation>Ein Zustellfehler wurde gemeldet</translation>
     </message>
     <message>
-        <location filename="../ui/search/search_page.cpp" line="394"/>
+        <location filename="../ui/search/search_page.cpp" line="395"/>
         <source>Expired</source>
         <translation>Abgelaufen</translation>
     </message>
     <message>
-        <location filename="../ui/search/search_page.cpp" line="395"/>
+        <location filename="../ui/search/search_page.cpp" line="396"/>
         <source>No reply within the tracking period</source>
         <translation>Keine Antwort innerhalb des Verfolgungszeitraums</translation>
     </message>
     <message>
-        <location filename="../ui/search/search_page.cpp" line="398"/>
+        <location filename="../ui/search/search_page.cpp" line="399"/>
         <source>Tracking stopped</source>
         <translation>Verfolgung beendet</translation>
     </message>
     <message>
-        <location filename="../ui/search/search_page.cpp" line="407"/>
+        <location filename="../ui/search/search_page.cpp" line="408"/>
         <source>Further replies</source>
         <translation>Weitere Antworten</translation>
     </message>
     <message numerus="yes">
-        <location filename="../ui/search/search_page.cpp" line="408"/>
+        <location filename="../ui/search/search_page.cpp" line="409"/>
         <source>%n more repl(ies) received</source>
         <translation>
             <numerusform>%n weitere Antwort erhalten</numerusform>
@@ -1956,7 +1990,7 @@ Die Seite zeigt den zuletzt gelesenen Stand und versucht es jede Sekunde erneut;
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../ui/search/search_page.cpp" line="431"/>
+        <location filename="../ui/search/search_page.cpp" line="432"/>
         <source>Copied %n row(s).</source>
         <translation>
             <numerusform>%n Zeile kopiert.</numerusform>
@@ -1964,13 +1998,13 @@ Die Seite zeigt den zuletzt gelesenen Stand und versucht es jede Sekunde erneut;
         </translation>
     </message>
     <message>
-        <location filename="../ui/search/search_page.cpp" line="437"/>
-        <location filename="../ui/search/search_page.cpp" line="442"/>
+        <location filename="../ui/search/search_page.cpp" line="438"/>
+        <location filename="../ui/search/search_page.cpp" line="443"/>
         <source>Cannot write %1: %2</source>
         <translation>%1 kann nicht geschrieben werden: %2</translation>
     </message>
     <message numerus="yes">
-        <location filename="../ui/search/search_page.cpp" line="445"/>
+        <location filename="../ui/search/search_page.cpp" line="446"/>
         <source>Exported %n row(s) to %1.</source>
         <translation>
             <numerusform>%n Zeile nach %1 exportiert.</numerusform>

@@ -6,6 +6,8 @@
 #include "dashboard/dashboard_page.h"
 #include "search/search_page.h"
 #include "shell/connection_dialog.h"
+#include "shell/database_choice.h"
+#include "shell/recent_connections_menu.h"
 #include "shell/theme.h"
 #include "storage/database.h"
 #include "storage/database_worker.h"
@@ -30,7 +32,6 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-constexpr int kRecentConnections = 8;
 const QList<MainWindow::Page> kPages = {MainWindow::Page::Dashboard, MainWindow::Page::Control,
                                         MainWindow::Page::Search, MainWindow::Page::Analytics};
 
@@ -133,6 +134,8 @@ MainWindow::MainWindow(core::EngineConfig config, std::shared_ptr<const core::Cl
     centralLayout->addWidget(body, 1);
     setCentralWidget(central);
 
+    m_databaseLabel->setObjectName(u"databaseLabel"_s);
+    m_apiLabel->setObjectName(u"apiLabel"_s);
     statusBar()->addPermanentWidget(m_apiLabel);
     statusBar()->addPermanentWidget(m_healthLabel);
     statusBar()->addPermanentWidget(m_databaseLabel);
@@ -158,6 +161,9 @@ void MainWindow::buildMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     QAction* connectAction = file->addAction(tr("&Connect…"), this, &MainWindow::chooseConnection);
     connectAction->setShortcut(QKeySequence::Open);
+    m_recentMenu = new RecentConnectionsMenu(m_options.dataDirectory, this);
+    connect(m_recentMenu, &RecentConnectionsMenu::chosen, this, &MainWindow::connectTo);
+    file->addMenu(m_recentMenu);
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -199,9 +205,8 @@ void MainWindow::buildMenus() {
 }
 
 void MainWindow::start() {
-    rememberConnection(m_config.connection);
-    m_databaseLabel->setText(tr("Database: %1").arg(m_config.connection.redacted()));
-    setWindowTitle(tr("Trackwatch — %1").arg(m_config.connection.redacted()));
+    m_recentMenu->remember(m_config.connection);
+    showDatabase();
     m_worker = std::make_unique<core::DatabaseWorker>(m_config.connection);
     connect(m_worker.get(), &core::DatabaseWorker::connectionChanged, this,
             [this](bool up, const QString& message) {
@@ -217,6 +222,23 @@ void MainWindow::start() {
     if (!m_options.readOnly) {
         startEngine();
     }
+}
+
+void MainWindow::showDatabase() {
+    m_demo = DatabaseChoice::isDemo(m_config.connection, m_options.dataDirectory);
+    const QString where = m_config.connection.redacted();
+    if (m_demo) {
+        setWindowTitle(tr("Trackwatch — demo database"));
+        m_databaseLabel->setText(tr("Database: demo (simulated mail)"));
+    } else if (m_config.simulateRate > 0 && !m_options.readOnly) {
+        // Asked for by name (--simulate): say so, since this is not the demo.
+        setWindowTitle(tr("Trackwatch — %1").arg(where));
+        m_databaseLabel->setText(tr("Database: %1 (with simulated mail)").arg(where));
+    } else {
+        setWindowTitle(tr("Trackwatch — %1").arg(where));
+        m_databaseLabel->setText(tr("Database: %1").arg(where));
+    }
+    m_databaseLabel->setToolTip(where);
 }
 
 void MainWindow::buildPages() {
@@ -308,7 +330,7 @@ void MainWindow::startApi() {
 void MainWindow::connectTo(const core::ConnectionSpec& spec) {
     dropPages();
     hideOutage();
-    m_config.connection = spec;
+    DatabaseChoice::forConnection(spec, m_options.dataDirectory).applyTo(m_config);
     start();
 }
 
@@ -330,26 +352,12 @@ void MainWindow::retry() {
 }
 
 void MainWindow::chooseConnection() {
-    QSettings settings;
-    ConnectionDialog dialog(m_config.connection,
-                            settings.value(u"connections/recent"_s).toStringList(), this);
+    ConnectionDialog dialog(m_config.connection, RecentConnectionsMenu::recent(), this);
     if (dialog.exec() == QDialog::Accepted) {
         if (auto spec = dialog.spec()) {
             connectTo(*spec);
         }
     }
-}
-
-void MainWindow::rememberConnection(const core::ConnectionSpec& spec) {
-    // The redacted form only: a password never reaches the settings file.
-    QSettings settings;
-    QStringList recent = settings.value(u"connections/recent"_s).toStringList();
-    recent.removeAll(spec.redacted());
-    recent.prepend(spec.redacted());
-    while (recent.size() > kRecentConnections) {
-        recent.removeLast();
-    }
-    settings.setValue(u"connections/recent"_s, recent);
 }
 
 void MainWindow::showOutage(const QString& message) {

@@ -24,6 +24,7 @@ namespace trackwatch::ui {
 class AnalyticsPage;
 class ControlPage;
 class DashboardPage;
+class RecentConnectionsMenu;
 class SearchPage;
 
 // How the console runs: with its own engine on the database (operators, on-call engineers), or
@@ -33,6 +34,10 @@ struct ConsoleOptions {
     bool readOnly = false;
     // The engine's HTTP API inside the console, as trackwatchd serves it (off when empty).
     std::optional<core::ApiConfig> api;
+    // Where trackwatch.db and the console's trackwatch-demo.db live (DatabaseChoice): both are
+    // in File → Open recent, and only the demo simulates mail when opened from the menus.
+    // Empty: neither is listed and no database is the demo.
+    QString dataDirectory;
 };
 
 // The console's frame: the pages behind a navigation list (Ctrl+1..4), the menus, the status
@@ -51,7 +56,8 @@ public:
 
     // Connects to the configured database: starts the engine (unless read-only) and the pages.
     void start();
-    // Closes the current connection (pages, engine) and opens another.
+    // Closes the current connection (pages, engine) and opens another: the demo with its
+    // simulator, any other database as it is (no simulated mail).
     void connectTo(const core::ConnectionSpec& spec);
 
     void showPage(Page page);
@@ -65,6 +71,8 @@ public:
     SearchPage* searchPage() const { return m_search; }
     AnalyticsPage* analyticsPage() const { return m_analytics; }
     bool isReadOnly() const { return m_options.readOnly; }
+    // The console's own demo database (DatabaseChoice::isDemo) is open.
+    bool isDemo() const { return m_demo; }
     // The outage banner's text, empty while the database answers.
     QString outageMessage() const;
 
@@ -87,7 +95,7 @@ private:
     void startApi(); // the HTTP API beside the engine, when options.api asks for it
     void showOutage(const QString& message);
     void hideOutage();
-    void rememberConnection(const core::ConnectionSpec& spec);
+    void showDatabase(); // the title and the status bar name the database, or say "demo"
 
     core::EngineConfig m_config;
     std::shared_ptr<const core::Clock> m_clock;
@@ -97,6 +105,7 @@ private:
     std::unique_ptr<core::ApiServer> m_api; // with the engine, when options.api is set
     quint16 m_apiPort = 0;
     bool m_engineFailed = false;
+    bool m_demo = false;
 
     QListWidget* m_nav;
     QStackedWidget* m_stack;
@@ -105,6 +114,7 @@ private:
     QLabel* m_databaseLabel;
     QLabel* m_healthLabel;
     QLabel* m_apiLabel;
+    RecentConnectionsMenu* m_recentMenu = nullptr;
     DashboardPage* m_dashboard = nullptr;
     ControlPage* m_control = nullptr;
     SearchPage* m_search = nullptr;

@@ -5,6 +5,7 @@
 #include "engine/command_line.h"
 #include "engine/engine.h"
 #include "main_window.h"
+#include "shell/database_choice.h"
 #include "shell/theme.h"
 
 #include <QApplication>
@@ -24,7 +25,10 @@ using namespace Qt::StringLiterals;
 int main(int argc, char* argv[]) {
     QApplication app(argc, argv);
     QApplication::setApplicationName(u"trackwatch"_s);
-    QApplication::setOrganizationName(u"trackwatch"_s);
+    // The domain, not the organization name: the settings stay in ~/.config/trackwatch/ and
+    // the data directory is ~/.local/share/trackwatch, the one trackwatchd and trackwatchctl
+    // use (an organization name would add a level, and trackwatch.db would not be theirs).
+    QApplication::setOrganizationDomain(u"trackwatch"_s);
     QApplication::setApplicationDisplayName(u"Trackwatch"_s);
     QApplication::setApplicationVersion(QStringLiteral(TRACKWATCH_VERSION));
     QApplication::setDesktopFileName(u"trackwatch"_s);
@@ -35,9 +39,8 @@ int main(int argc, char* argv[]) {
         u"embeds."_s);
     parser.addHelpOption();
     parser.addVersionOption();
-    // 12,000 sent emails an hour (above the seed's 10,000 target), with the last hour of that
-    // traffic made at start so the console opens on history, not on zeros.
-    core::EngineCommandLine engineOptions(12'000, 3600);
+    // No simulator unless asked: DatabaseChoice turns it on for the demo database.
+    core::EngineCommandLine engineOptions(0, 0);
     engineOptions.addTo(parser);
     const QCommandLineOption screenshot(
         u"screenshot"_s,
@@ -100,7 +103,17 @@ int main(int argc, char* argv[]) {
         return 2;
     }
     config->kind = u"console"_s;
+    // Simulated mail only into the console's demo database, unless --simulate says otherwise.
+    const QString dataDirectory = core::EngineCommandLine::dataDirectory();
+    auto choice = ui::DatabaseChoice::atStart(ui::DatabaseChoice::startFrom(
+        parser, config->simulateRate, qEnvironmentVariable("TRACKWATCH_DB"), dataDirectory));
+    if (!choice) {
+        std::fprintf(stderr, "trackwatch: %s\n", qPrintable(choice.error().message));
+        return 2;
+    }
+    choice->applyTo(config.value());
     ui::ConsoleOptions options;
+    options.dataDirectory = dataDirectory;
     options.readOnly = parser.isSet(readOnly);
     if (parser.isSet(apiPort)) {
         bool ok = false;
@@ -138,8 +151,10 @@ int main(int argc, char* argv[]) {
         const QString file = parser.value(screenshot);
         auto take = [&window, file] {
             const bool saved = window.grab().save(file, "PNG");
-            std::fprintf(stderr, "trackwatch: %s %s\n", saved ? "wrote" : "could not write",
-                         qPrintable(file));
+            // The title too: an offscreen picture has no title bar to show it.
+            std::fprintf(stderr, "trackwatch: %s %s (window title: %s)\n",
+                         saved ? "wrote" : "could not write", qPrintable(file),
+                         qPrintable(window.windowTitle()));
             QApplication::exit(saved ? 0 : 1);
         };
         int updates = 0;

@@ -6,6 +6,7 @@
 #include "monitoring/alert_rules.h"
 #include "storage/retention.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QStandardPaths>
 
@@ -24,7 +25,10 @@ EngineCommandLine::EngineCommandLine(double defaultSimulateRate, int backfillSec
                  u"level"_s, u"info"_s)
     , m_simulate(u"simulate"_s,
                  u"Run the traffic simulator at RATE sent emails per hour (0: off)."_s, u"rate"_s)
-    , m_seed(u"seed"_s, u"Simulator seed (default 1)."_s, u"n"_s, u"1"_s)
+    , m_seed(u"seed"_s,
+             u"Simulator seed: the same seed makes the same mail (default: the start time, so "
+             u"a restart on the same database makes new mail rather than duplicates)."_s,
+             u"n"_s)
     , m_accounts(u"accounts"_s, u"Simulated accounts (default 20)."_s, u"n"_s, u"20"_s)
     , m_batchSize(u"batch-size"_s,
                   u"Messages per transaction when batch ingestion is on (default 100)."_s, u"n"_s,
@@ -135,11 +139,16 @@ Result<EngineConfig> EngineCommandLine::read(const QCommandLineParser& parser) c
         *out = v;
         return true;
     };
-    int seed = 1;
-    if (!integer(m_seed, 0, std::numeric_limits<int>::max(), &seed)) {
-        return invalid(u"--seed: '%1' is not a non-negative integer"_s.arg(parser.value(m_seed)));
+    if (parser.isSet(m_seed)) {
+        int seed = 1;
+        if (!integer(m_seed, 0, std::numeric_limits<int>::max(), &seed)) {
+            return invalid(
+                u"--seed: '%1' is not a non-negative integer"_s.arg(parser.value(m_seed)));
+        }
+        config.simulator.seed = static_cast<std::uint64_t>(seed);
+    } else {
+        config.simulator.seed = static_cast<std::uint64_t>(QDateTime::currentMSecsSinceEpoch());
     }
-    config.simulator.seed = static_cast<std::uint64_t>(seed);
     if (!integer(m_accounts, 1, 10000, &config.simulator.accounts)) {
         return invalid(
             u"--accounts: '%1' is not a number from 1 to 10000"_s.arg(parser.value(m_accounts)));

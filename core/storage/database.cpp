@@ -207,17 +207,25 @@ Status Database::configureSession() {
     return {};
 }
 
-bool Database::connectionLost() {
+bool Database::connectionLost(const QSqlError& error) {
     if (!m_db.isOpen()) {
         return true;
     }
     if (m_spec.dialect == Dialect::Sqlite) {
         return false; // a file: statements fail, the connection does not go away
     }
-    // QPSQL hands out its PGconn* this way (QSqlDriver::handle()'s documented use).
-    const QVariant handle = m_db.driver()->handle();
-    if (!handle.isValid() || qstrcmp(handle.typeName(), "PGconn*") != 0) {
+    // The server said it ends the session (class 57P: shut down, terminated by an
+    // administrator) or the connection failed (class 08); libpq may not have noticed yet.
+    const QString state = error.nativeErrorCode();
+    if (state.startsWith(u"08"_s) || state.startsWith(u"57P"_s)) {
         return true;
+    }
+    // QPSQL hands out its PGconn* this way (QSqlDriver::handle()'s documented use); the type
+    // is named by libpq's struct, pg_conn*, in Qt 6.4.
+    const QVariant handle = m_db.driver()->handle();
+    const char* type = handle.typeName();
+    if (!handle.isValid() || (qstrcmp(type, "pg_conn*") != 0 && qstrcmp(type, "PGconn*") != 0)) {
+        return false; // cannot tell: the statement's failure, not the connection's
     }
     const PGconn* conn = *static_cast<PGconn* const*>(handle.constData());
     return conn == nullptr || PQstatus(conn) != CONNECTION_OK;
@@ -345,7 +353,7 @@ Result<QSqlQuery> Database::exec(const QString& sql, const QVariantList& values)
 
 Error Database::failed(const QSqlQuery& query, const QString& sql) {
     Error error = sqlError(query, firstLine(sql));
-    if (connectionLost()) {
+    if (connectionLost(query.lastError())) {
         m_lostReason = errorText(query.lastError());
         error.code = ErrorCode::Unavailable;
     }
@@ -410,7 +418,7 @@ Status Database::transaction(const std::function<Status()>& body) {
     markBusy(1);
     const auto idle = qScopeGuard([this] { markBusy(-1); });
     if (!begin()) {
-        if (!connected() || connectionLost()) {
+        if (!connected() || connectionLost(m_db.lastError())) {
             m_lostReason = m_lostReason.isEmpty() ? errorText(m_db.lastError()) : m_lostReason;
             return lostError();
         }
@@ -430,8 +438,8 @@ Status Database::transaction(const std::function<Status()>& body) {
             return result;
         }
         result = Status::failure(ErrorCode::DatabaseError, u"commit failed: "_s + why);
-        if (connectionLost()) {
-            m_lostReason = errorText(m_db.lastError());
+        if (!connected() || connectionLost(m_db.lastError())) {
+            m_lostReason = m_lostReason.isEmpty() ? errorText(m_db.lastError()) : m_lostReason;
             return lostError();
         }
     }

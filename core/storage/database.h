@@ -7,6 +7,7 @@
 #include <QHash>
 #include <QMap>
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QString>
 #include <QVariantList>
@@ -114,7 +115,7 @@ private:
     Status configureSession();
     Error failed(const QSqlQuery& query, const QString& sql); // the error; marks a lost connection
     // After a failed statement: whether the connection itself is gone (not only the statement).
-    bool connectionLost();
+    bool connectionLost(const QSqlError& error);
     Error lostError() const;
     void connectNotifications();
     bool subscribeAll(); // LISTEN on every channel of m_listeners, on the current driver

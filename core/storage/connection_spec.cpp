@@ -260,7 +260,8 @@ QString ConnectionSpec::redacted() const {
     if (dialect == Dialect::Sqlite) {
         return path;
     }
-    return u"postgresql://%1@%2:%3/%4"_s.arg(user, host).arg(port).arg(database);
+    // One arg() call: a later one would replace a "%N" inside the user or host too.
+    return u"postgresql://%1@%2:%3/%4"_s.arg(user, host, QString::number(port), database);
 }
 
 } // namespace trackwatch::core

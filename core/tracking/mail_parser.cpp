@@ -1282,7 +1282,7 @@ QString MailParser::normalizeSubject(QStringView subject) {
             return -1;
         }
         qsizetype p = pos + prefix.size();
-        while (p < subject.size() && (subject[p] == u' ' || subject[p] == u'\t')) {
+        while (p < subject.size() && subject[p].isSpace()) {
             ++p;
         }
         if (p < subject.size() && (subject[p] == u'[' || subject[p] == u'(')) {
@@ -1295,7 +1295,7 @@ QString MailParser::normalizeSubject(QStringView subject) {
                 return -1;
             }
             p = q + 1;
-            while (p < subject.size() && (subject[p] == u' ' || subject[p] == u'\t')) {
+            while (p < subject.size() && subject[p].isSpace()) {
                 ++p;
             }
         }

@@ -158,6 +158,16 @@ private slots:
         QCOMPARE(spec->redacted(), u"postgresql://tw@127.0.0.1:5432/db"_s);
     }
 
+    // Found by fuzz_connection_spec: redacted() filled its placeholders one .arg() at a time,
+    // so a "%2" in the user name took the port, and the rest shifted.
+    void redactedKeepsPercentSignsInNames() {
+        const auto spec =
+            ConnectionSpec::parse(u"host=db.example port=5433 dbname=tw%4 user=%2Fops%3"_s);
+        QVERIFY(spec.ok());
+        QCOMPARE(spec->user, u"%2Fops%3"_s);
+        QCOMPARE(spec->redacted(), u"postgresql://%2Fops%3@db.example:5433/tw%4"_s);
+    }
+
     void unreachableServerErrorHidesPassword() {
         // Port 1 on loopback: nothing listens there, the connection is refused at once.
         const auto spec = ConnectionSpec::parse(u"postgresql://tw:hunter2@127.0.0.1:1/db"_s);

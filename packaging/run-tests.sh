@@ -8,7 +8,7 @@
 #                    core's tests in a TSan build (build-tsan); see tests/sanitizers/README.md;
 #   --fuzz SECONDS   every libFuzzer harness for SECONDS each (tests/fuzz/run-fuzzers.sh, which
 #                    builds them with clang 14 in build-fuzz);
-#   --all            both, with 60 s per harness (TRACKWATCH_FUZZ_SECONDS changes it). CI.
+#   --all            both, with 30 s per harness (TRACKWATCH_FUZZ_SECONDS changes it). CI.
 # Every stage runs even when an earlier one failed (but for the installs and PostgreSQL); a
 # summary with each stage's time closes the output, and the exit status is 1 if any failed.
 set -euo pipefail
@@ -25,7 +25,7 @@ while [ $# -gt 0 ]; do
         ;;
     --all)
         sanitizers=1
-        fuzz_seconds="${TRACKWATCH_FUZZ_SECONDS:-60}"
+        fuzz_seconds="${TRACKWATCH_FUZZ_SECONDS:-30}"
         ;;
     -h | --help)
         sed -n '3,13p' "$0"
